@@ -1,0 +1,44 @@
+/** The servers a run compares, in table order. `module` is relative to `servers/` (compiled `.js`). */
+export interface Competitor {
+  id: string;
+  label: string;
+  module: string;
+  /** What is measured, for the README. */
+  description: string;
+}
+
+export const BUILTIN_ID = 'nest-builtin';
+export const RAW_ID = 'raw-http';
+
+export const COMPETITORS: readonly Competitor[] = [
+  {
+    id: 'nest-event-stream-express',
+    label: 'nest-event-stream (Express)',
+    module: 'nest-event-stream-express.server.js',
+    description: 'this project: `@Sse()` + `SseHub` on `@nestjs/platform-express`',
+  },
+  {
+    id: 'nest-event-stream-fastify',
+    label: 'nest-event-stream (Fastify)',
+    module: 'nest-event-stream-fastify.server.js',
+    description: 'this project: `@Sse()` + `SseHub` on `@nestjs/platform-fastify`',
+  },
+  {
+    id: BUILTIN_ID,
+    label: "Nest built-in @Sse",
+    module: 'nest-builtin.server.js',
+    description: "`@nestjs/common`'s `@Sse()` returning an Observable fed by a `Subject` (Express)",
+  },
+  {
+    id: 'better-sse',
+    label: 'better-sse',
+    module: 'better-sse.server.js',
+    description: 'better-sse 0.16: a `Session` per request and `Channel.broadcast()` on plain `node:http`',
+  },
+  {
+    id: RAW_ID,
+    label: 'raw node:http',
+    module: 'raw-http.server.js',
+    description: 'plain `node:http`: each frame serialized once into a Buffer written to every socket (the ceiling)',
+  },
+];

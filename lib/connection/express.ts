@@ -1,0 +1,23 @@
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { PlatformResponse } from './platform-response.js';
+
+/** Express (and plain `node:http`): `res` is the raw response; headers set so far live on it. */
+export class ExpressPlatformResponse implements PlatformResponse {
+  constructor(
+    readonly request: IncomingMessage,
+    readonly response: ServerResponse,
+  ) {}
+
+  routeHeaders(): OutgoingHttpHeaders {
+    // Already on the raw response; writeHead() merges them.
+    return {};
+  }
+
+  setHeader(name: string, value: string): void {
+    this.response.setHeader(name, value);
+  }
+
+  takeOver(): void {
+    // Nothing to do: Nest does not reply for a route whose response is marked handled.
+  }
+}

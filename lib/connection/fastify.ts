@@ -1,0 +1,46 @@
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { PlatformResponse } from './platform-response.js';
+
+/** The part of a FastifyReply used here (kept structural: fastify is not a dependency). */
+export interface FastifyReplyLike {
+  raw: ServerResponse;
+  request: { raw: IncomingMessage };
+  getHeaders(): Record<string, number | string | string[] | undefined>;
+  hijack(): unknown;
+  header(name: string, value: string): unknown;
+  statusCode: number;
+}
+
+export function isFastifyReply(value: unknown): value is FastifyReplyLike {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as FastifyReplyLike).hijack === 'function' &&
+    typeof (value as FastifyReplyLike).raw === 'object'
+  );
+}
+
+/** Fastify: headers set with `reply.header()` live on the reply until it is sent; the raw response is written after `hijack()`. */
+export class FastifyPlatformResponse implements PlatformResponse {
+  readonly request: IncomingMessage;
+  readonly response: ServerResponse;
+
+  constructor(private readonly reply: FastifyReplyLike) {
+    this.request = reply.request.raw;
+    this.response = reply.raw;
+  }
+
+  routeHeaders(): OutgoingHttpHeaders {
+    return { ...this.reply.getHeaders() };
+  }
+
+  setHeader(name: string, value: string): void {
+    this.reply.header(name, value);
+  }
+
+  takeOver(): void {
+    // Status set by Nest (@HttpCode) is on the reply, not yet on the raw response.
+    this.response.statusCode = this.reply.statusCode;
+    this.reply.hijack();
+  }
+}

@@ -1,0 +1,17 @@
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+
+/**
+ * What differs between servers, and nothing else: where the raw request/response are, what
+ * status and headers the route set before the stream started, and how to take the response
+ * over from the framework. One implementation per server (express.ts, fastify.ts).
+ */
+export interface PlatformResponse {
+  readonly request: IncomingMessage;
+  readonly response: ServerResponse;
+  /** Headers set by the route (`@Header()`, middleware, guards) before the stream starts. */
+  routeHeaders(): OutgoingHttpHeaders;
+  /** Sets a header on a response the framework will still send (e.g. `Retry-After` on a 503). */
+  setHeader(name: string, value: string): void;
+  /** Tells the framework that the library writes the response from now on. */
+  takeOver(): void;
+}

@@ -1,0 +1,16 @@
+import type { HubEvent, MaybePromise } from './sse-hub-store.js';
+
+/**
+ * How a published event reaches every hub that has subscribers: in-process by default; a Redis
+ * transport delivers publishes from every instance. The hub dispatches to its subscribers.
+ */
+export interface SseHubTransport {
+  /** Sends an event (already stored, so it has its id) to every hub, this one included. */
+  publish(event: HubEvent): MaybePromise<void>;
+  /** Receives every event published through the transport; returns an unsubscribe function. */
+  subscribe(listener: (event: HubEvent) => void): () => void;
+  /** Optional interest hints, so a remote transport can listen only where there are subscribers. */
+  watch?(channel: string): MaybePromise<void>;
+  unwatch?(channel: string): MaybePromise<void>;
+  close?(): MaybePromise<void>;
+}

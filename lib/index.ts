@@ -1,0 +1,18 @@
+/** nest-event-stream: Server-Sent Events for NestJS. The public names of PRODUCT.md. */
+export { SseModule } from './sse.module.js';
+export { Sse } from './sse.decorator.js';
+export { SseInterceptor } from './sse.interceptor.js';
+export { LastEventId, MAX_LAST_EVENT_ID_LENGTH, readLastEventId } from './last-event-id.decorator.js';
+export { CleanUp, type CleanUpFn, type SseEndReason } from './cleanup/clean-up.js';
+export { InjectCleanUp } from './cleanup/inject-clean-up.decorator.js';
+export { SseEvent, type SseEventInit } from './wire/sse-event.js';
+export { encodeValue, jsonSerializer, type SseSerializer } from './wire/encode-frame.js';
+export { SSE_MODULE_OPTIONS, SSE_ERROR_EVENT } from './sse.constants.js';
+export type {
+  SseModuleOptions,
+  SseModuleAsyncOptions,
+  SseRouteOptions,
+  SseStreamOptions,
+  SseConnectionsPerKey,
+} from './sse-module-options.js';
+export { SseError, SseFieldError, SseOptionsError, SseOverflowError, SseSerializationError, SseSourceError } from './errors.js';

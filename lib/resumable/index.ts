@@ -1,0 +1,2 @@
+export * from './recorded-stream.js';
+export * from './resumable-streams.js';

@@ -1,0 +1,125 @@
+/**
+ * One detached producer's output, recorded frame by frame under its key. Every value is
+ * recorded before it is fanned out to the clients following it, so a client that resumes with
+ * a Last-Event-ID gets exactly what it missed.
+ */
+import { HttpException } from '@nestjs/common';
+import { Observable, type Subscriber } from 'rxjs';
+import { SSE_ERROR_EVENT } from '../sse.constants.js';
+import { EncodedFrame } from '../wire/encoded-frame.js';
+import { SseEvent } from '../wire/sse-event.js';
+import { encodeFields, encodeValue, type SseSerializer } from '../wire/encode-frame.js';
+
+export type RecordedStreamStatus = 'running' | 'complete' | 'error' | 'stopped';
+
+/** Event name of the marker recorded when `stopStream()` stops a producer. */
+export const SSE_STOPPED_EVENT = 'stopped';
+
+export class RecordedStream {
+  private readonly frames: EncodedFrame[] = [];
+  private readonly followers = new Set<Subscriber<EncodedFrame>>();
+  private currentStatus: RecordedStreamStatus = 'running';
+  readonly controller = new AbortController();
+  finishedAt: number | undefined;
+
+  constructor(
+    readonly key: string,
+    private readonly serializer: SseSerializer,
+  ) {}
+
+  get status(): RecordedStreamStatus {
+    return this.currentStatus;
+  }
+
+  get running(): boolean {
+    return this.currentStatus === 'running';
+  }
+
+  /** Frames recorded so far (each has an id: "1", "2", ...). */
+  get length(): number {
+    return this.frames.length;
+  }
+
+  get lastId(): string | undefined {
+    return this.frames.at(-1)?.id;
+  }
+
+  /** Records one produced value (throws SseFieldError/SseSerializationError for a bad one). */
+  record(value: unknown): void {
+    if (!this.running) return;
+    const id = String(this.frames.length + 1);
+    const body = encodeValue(stripId(value), this.serializer);
+    if (body === undefined) return;
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    this.push(EncodedFrame.fromText(`id: ${id}\n${text}`, id, value));
+  }
+
+  /** Ends the recording: `error` and `stopped` leave a marker frame that resumers see. */
+  finish(status: Exclude<RecordedStreamStatus, 'running'>, error?: unknown): void {
+    if (!this.running) return;
+    const id = String(this.frames.length + 1);
+    if (status === 'error') {
+      const { status: code, message } =
+        error instanceof HttpException
+          ? { status: error.getStatus(), message: error.message }
+          : { status: 500, message: 'Internal server error' };
+      const frame = encodeFields({ event: SSE_ERROR_EVENT, id, data: JSON.stringify({ status: code, message }) });
+      this.push(EncodedFrame.fromText(frame, id, undefined));
+    } else if (status === 'stopped') {
+      this.push(EncodedFrame.fromText(encodeFields({ event: SSE_STOPPED_EVENT, id, data: '' }), id, undefined));
+    }
+    this.currentStatus = status;
+    this.finishedAt = Date.now();
+    for (const follower of [...this.followers]) follower.complete();
+    this.followers.clear();
+  }
+
+  /** True when a client that saw `lastEventId` has seen everything and nothing more will come. */
+  fullyDelivered(lastEventId: string | undefined): boolean {
+    return !this.running && lastEventId !== undefined && lastEventId === (this.lastId ?? '0');
+  }
+
+  /** Replays what was recorded after `lastEventId`, then follows live values; completes when the producer is done. */
+  follow(lastEventId: string | undefined): Observable<EncodedFrame> {
+    return new Observable<EncodedFrame>((subscriber) => {
+      const after = parseSeq(lastEventId);
+      // Synchronous replay and registration: nothing can be recorded in between.
+      for (let i = after; i < this.frames.length && !subscriber.closed; i++) subscriber.next(this.frames[i]);
+      if (!this.running) {
+        subscriber.complete();
+        return undefined;
+      }
+      this.followers.add(subscriber);
+      return () => this.followers.delete(subscriber);
+    });
+  }
+
+  /** Releases the recording (after its ttl). */
+  dispose(): void {
+    this.frames.length = 0;
+    for (const follower of this.followers) follower.complete();
+    this.followers.clear();
+  }
+
+  private push(frame: EncodedFrame): void {
+    this.frames.push(frame);
+    for (const follower of this.followers) follower.next(frame);
+  }
+}
+
+/** Ids are assigned by the recording; an id inside a produced envelope would break resume. */
+function stripId(value: unknown): unknown {
+  if (value instanceof SseEvent && value.id !== undefined) return new SseEvent({ ...value, id: undefined });
+  if (value && typeof value === 'object' && 'id' in value && Object.getPrototypeOf(value) === Object.prototype) {
+    const copy = { ...(value as Record<string, unknown>) };
+    delete copy.id;
+    return copy;
+  }
+  return value;
+}
+
+/** "17" -> 17 frames already seen. Anything else (absent, foreign) replays from the start. */
+function parseSeq(lastEventId: string | undefined): number {
+  if (lastEventId === undefined || !/^\d{1,15}$/.test(lastEventId)) return 0;
+  return Number(lastEventId);
+}

@@ -1,0 +1,6 @@
+/** Injection token of the options given to `SseModule.forRoot()` / `forRootAsync()`. */
+export const SSE_MODULE_OPTIONS = Symbol('SSE_MODULE_OPTIONS');
+/** Metadata key of the options given to `@Sse(path, options)`. */
+export const SSE_ROUTE_OPTIONS = 'nest-event-stream:route-options';
+/** Event name of the final frame of a stream that failed after it started. */
+export const SSE_ERROR_EVENT = 'error';

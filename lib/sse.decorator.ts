@@ -1,0 +1,87 @@
+/**
+ * `@Sse()`: registers the route and applies the interceptor. It also wraps the handler so the
+ * interceptor learns what the handler itself returned (Nest flattens Observables before any
+ * interceptor sees them) and adds two parameters Nest fills in: the stream's `CleanUp` where a
+ * parameter is typed `CleanUp`, and a hidden `@Res()` past the declared ones, which marks the
+ * response as handled so Nest never writes to it after the stream started.
+ */
+import { RequestMapping, RequestMethod, Res, SetMetadata, UseInterceptors } from '@nestjs/common';
+import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants.js';
+import { CleanUp } from './cleanup/clean-up.js';
+import { InjectCleanUp } from './cleanup/inject-clean-up.decorator.js';
+import { findStreamContext } from './cleanup/stream-context.js';
+import { SseOptionsError } from './errors.js';
+import { validateStreamOptions, type SseRouteOptions } from './sse-module-options.js';
+import { SSE_ROUTE_OPTIONS } from './sse.constants.js';
+import { SseInterceptor } from './sse.interceptor.js';
+
+type Handler = (...args: unknown[]) => unknown;
+
+function toRequestMethod(method: SseRouteOptions['method'], where: string): RequestMethod {
+  if (method === undefined) return RequestMethod.GET;
+  if (typeof method === 'number' && RequestMethod[method] !== undefined) return method;
+  if (typeof method === 'string' && method.toUpperCase() in RequestMethod) {
+    return RequestMethod[method.toUpperCase() as keyof typeof RequestMethod];
+  }
+  throw new SseOptionsError(`${where}: option "method" is ${JSON.stringify(method)}; use 'GET', 'POST', ... or RequestMethod.`);
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
+}
+
+function wrapHandler(original: Handler, responseIndex: number): Handler {
+  const wrapped = function (this: unknown, ...args: unknown[]): unknown {
+    const context = findStreamContext(args[responseIndex] as object | undefined);
+    const result = original.apply(this, args.slice(0, responseIndex));
+    if (!context) return result;
+    return isThenable(result) ? Promise.resolve(result).then((value) => context.onHandlerResult(value)) : context.onHandlerResult(result);
+  };
+  Object.defineProperty(wrapped, 'name', { value: original.name });
+  // Metadata that decorators below @Sse() put on the handler (guards, @Header, @HttpCode...).
+  for (const key of Reflect.getOwnMetadataKeys(original)) {
+    Reflect.defineMetadata(key, Reflect.getOwnMetadata(key, original), wrapped);
+  }
+  return wrapped;
+}
+
+/**
+ * Marks a method as a Server-Sent Events route. The handler returns an async generator, an
+ * Observable, an `AsyncIterable` (Node `Readable`, web `ReadableStream`), an array/`Iterable`, a
+ * Promise of one of these, or `null` for 204 No Content. Each value becomes one event (see the
+ * README for the value-to-frame rules). A drop-in for `@nestjs/common`'s `Sse`.
+ *
+ * @param path Route path, as for `@Get()`.
+ * @param options Method (GET by default) and per-route overrides of the module options.
+ * @example
+ * @Sse('progress/:id')
+ * async *progress(@Param('id') id: string, cleanUp: CleanUp) {
+ *   for await (const step of this.jobs.watch(id, cleanUp.signal)) yield { data: step, id: String(step.n) };
+ * }
+ */
+export function Sse(path?: string | string[], options: SseRouteOptions = {}): MethodDecorator {
+  const where = `@Sse(${path === undefined ? '' : JSON.stringify(path)})`;
+  validateStreamOptions(where, options);
+  const method = toRequestMethod(options.method, where);
+  return (target, key, descriptor) => {
+    const original = descriptor.value as unknown;
+    if (typeof original !== 'function') {
+      throw new SseOptionsError(`${where} must decorate a method.`);
+    }
+    const owner = (target as { constructor: object }).constructor;
+    const paramtypes: unknown[] = Reflect.getMetadata('design:paramtypes', target, key) ?? [];
+    const routeArgs: Record<string, { index: number }> = Reflect.getMetadata(ROUTE_ARGS_METADATA, owner, key) ?? {};
+    const usedIndexes = new Set(Object.values(routeArgs).map((arg) => arg.index));
+    paramtypes.forEach((type, index) => {
+      if (type === CleanUp && !usedIndexes.has(index)) InjectCleanUp()(target, key, index);
+    });
+    const responseIndex = Math.max(paramtypes.length, (original as Handler).length, ...[...usedIndexes].map((i) => i + 1));
+    Res()(target, key, responseIndex);
+
+    descriptor.value = wrapHandler(original as Handler, responseIndex) as never;
+    RequestMapping({ path, method })(target, key, descriptor);
+    SetMetadata(SSE_ROUTE_OPTIONS, options)(target, key, descriptor);
+    UseInterceptors(SseInterceptor)(target, key, descriptor);
+    return descriptor;
+  };
+}

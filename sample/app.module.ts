@@ -1,0 +1,57 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { SseModule } from '../lib/index.js';
+import { AuthGuard } from './auth/auth.guard.js';
+import { SessionController } from './auth/session.controller.js';
+import { ChatMembersService } from './chat/chat-members.service.js';
+import { ChatController } from './chat/chat.controller.js';
+import { DebugController } from './debug/debug.controller.js';
+import { StreamSocketsService } from './debug/stream-sockets.service.js';
+import { JobsController } from './jobs/jobs.controller.js';
+import { JobsService } from './jobs/jobs.service.js';
+import { MetricsController } from './metrics/metrics.controller.js';
+import { MetricsService } from './metrics/metrics.service.js';
+import { NotificationsController } from './notifications/notifications.controller.js';
+import { DEFAULT_SAMPLE_OPTIONS, SAMPLE_OPTIONS, type SampleOptions } from './sample-options.js';
+import { StatsController } from './stats/stats.controller.js';
+import { StreamStatsService } from './stats/stream-stats.service.js';
+
+/**
+ * The sample: job progress, notifications, a chat room and a metrics tile, all on
+ * nest-event-stream with its in-memory hub.
+ *
+ * @example const app = await NestFactory.create(SampleAppModule.forRoot({ jobStepMs: 100 }));
+ */
+@Module({})
+export class SampleAppModule {
+  static forRoot(overrides: Partial<SampleOptions> = {}): DynamicModule {
+    const options: SampleOptions = { ...DEFAULT_SAMPLE_OPTIONS, ...overrides };
+    return {
+      module: SampleAppModule,
+      imports: [
+        SseModule.forRoot({
+          heartbeat: options.heartbeatMs,
+          retry: options.retryMs,
+          history: { maxEvents: options.historyMaxEvents },
+        }),
+      ],
+      controllers: [
+        SessionController,
+        JobsController,
+        NotificationsController,
+        ChatController,
+        MetricsController,
+        StatsController,
+        DebugController,
+      ],
+      providers: [
+        { provide: SAMPLE_OPTIONS, useValue: options },
+        AuthGuard,
+        JobsService,
+        ChatMembersService,
+        MetricsService,
+        StreamStatsService,
+        StreamSocketsService,
+      ],
+    };
+  }
+}

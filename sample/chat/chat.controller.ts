@@ -1,0 +1,64 @@
+/**
+ * A chat room on the hub: `POST /chat/messages` publishes, `GET /chat/events` streams messages
+ * and join/leave presence. Every event has a hub id, so a reconnecting EventSource resumes where
+ * it stopped: messages sent while it was away arrive once, in order.
+ */
+import { BadRequestException, Body, Controller, Get, Header, HttpCode, Post, UseGuards } from '@nestjs/common';
+import type { Observable } from 'rxjs';
+import { CleanUp, LastEventId, Sse, SseHub } from '../../lib/index.js';
+import { AuthGuard } from '../auth/auth.guard.js';
+import { CurrentUser } from '../auth/current-user.decorator.js';
+import type { DemoUser } from '../auth/demo-users.js';
+import { StreamStatsService } from '../stats/stream-stats.service.js';
+import { ChatMembersService } from './chat-members.service.js';
+
+/** `data` of a chat `message` event. */
+export interface ChatMessage {
+  from: DemoUser;
+  text: string;
+  at: number;
+}
+
+/** `data` of the `join` and `leave` events. */
+export interface ChatPresence {
+  user: DemoUser;
+}
+
+export const CHAT_CHANNEL = 'chat:lobby';
+const MAX_MESSAGE_LENGTH = 500;
+
+@Controller('chat')
+@UseGuards(AuthGuard)
+export class ChatController {
+  constructor(
+    private readonly hub: SseHub,
+    private readonly members: ChatMembersService,
+    private readonly stats: StreamStatsService,
+  ) {}
+
+  @Sse('events')
+  events(@CurrentUser() user: DemoUser, @LastEventId() lastEventId: string | undefined, cleanUp: CleanUp): Observable<unknown> {
+    this.stats.track('chat', cleanUp, lastEventId);
+    cleanUp.add(this.members.enter(user));
+    const presence: ChatPresence = { user };
+    return this.hub.subscribe(CHAT_CHANNEL, { lastEventId, presence });
+  }
+
+  @Post('messages')
+  @HttpCode(201)
+  async send(@CurrentUser() from: DemoUser, @Body() body: { text?: unknown } | undefined): Promise<{ id: string }> {
+    const text = typeof body?.text === 'string' ? body.text.trim() : '';
+    if (!text || text.length > MAX_MESSAGE_LENGTH) {
+      throw new BadRequestException(`"text" must be 1 to ${MAX_MESSAGE_LENGTH} characters.`);
+    }
+    const message: ChatMessage = { from, text, at: Date.now() };
+    return { id: await this.hub.publish(CHAT_CHANNEL, message) };
+  }
+
+  /** Users with the room open now. */
+  @Get('members')
+  @Header('Cache-Control', 'no-store')
+  list(): { members: DemoUser[] } {
+    return { members: this.members.list() };
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * The package as a user installs it: `npm pack`, unpacked into a fresh app's node_modules, imported
+ * through its `exports` map from plain ESM JavaScript and type-checked from TypeScript.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const root = resolve(process.cwd());
+let appDir: string;
+
+beforeAll(() => {
+  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'pipe' });
+  appDir = mkdtempSync(join(tmpdir(), 'nest-event-stream-pack-'));
+  const packed = execFileSync('npm', ['pack', '--silent', '--pack-destination', appDir], { cwd: root, encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .pop() as string;
+  const modules = join(appDir, 'node_modules');
+  const target = join(modules, 'nest-event-stream');
+  mkdirSync(target, { recursive: true });
+  execFileSync('tar', ['-xzf', join(appDir, packed), '-C', target, '--strip-components=1']);
+  // The app's other dependencies are the ones this repository installed.
+  for (const entry of readdirSync(join(root, 'node_modules'))) {
+    if (entry === '.bin' || entry === 'nest-event-stream') continue;
+    symlinkSync(join(root, 'node_modules', entry), join(modules, entry));
+  }
+  writeFileSync(join(appDir, 'package.json'), JSON.stringify({ name: 'consumer', type: 'module', private: true }));
+}, 120_000);
+
+afterAll(() => {
+  if (appDir) rmSync(appDir, { recursive: true, force: true });
+});
+
+it('ships only dist/lib, the README and package.json', () => {
+  const files = execFileSync('tar', ['-tzf', join(appDir, readdirSync(appDir).find((f) => f.endsWith('.tgz')) as string)], {
+    encoding: 'utf8',
+  })
+    .trim()
+    .split('\n');
+  expect(files).toContain('package/dist/lib/index.js');
+  expect(files).toContain('package/dist/lib/index.d.ts');
+  expect(files.every((f) => f.startsWith('package/dist/lib/') || ['package/package.json', 'package/README.md'].includes(f))).toBe(true);
+});
+
+it('serves a stream from plain ESM JavaScript importing the installed package', () => {
+  writeFileSync(
+    join(appDir, 'app.mjs'),
+    `
+import 'reflect-metadata';
+import http from 'node:http';
+import { Controller, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Sse, SseModule, SseEvent, CleanUp } from 'nest-event-stream';
+
+class Feed {
+  stream() { return ['a', new SseEvent({ data: { b: 1 }, id: '1', event: 'x' })]; }
+}
+const d = Reflect.decorate([Sse('feed')], Feed.prototype, 'stream', Object.getOwnPropertyDescriptor(Feed.prototype, 'stream'));
+Object.defineProperty(Feed.prototype, 'stream', d);
+Controller()(Feed);
+class AppModule {}
+Module({ imports: [SseModule.forRoot()], controllers: [Feed] })(AppModule);
+
+const app = await NestFactory.create(AppModule, { logger: false });
+await app.listen(0, '127.0.0.1');
+const { port } = app.getHttpServer().address();
+const body = await new Promise((resolve, reject) => {
+  http.get('http://127.0.0.1:' + port + '/feed', (res) => {
+    let text = res.headers['content-type'] + '|';
+    res.on('data', (c) => (text += c));
+    res.on('end', () => resolve(text));
+  }).on('error', reject);
+});
+await app.close();
+console.log(JSON.stringify({ body, cleanUp: typeof CleanUp }));
+`,
+  );
+  const out = execFileSync('node', ['app.mjs'], { cwd: appDir, encoding: 'utf8' });
+  expect(JSON.parse(out)).toEqual({ body: 'text/event-stream|data: a\n\nevent: x\nid: 1\ndata: {"b":1}\n\n', cleanUp: 'function' });
+}, 60_000);
+
+it('type-checks a TypeScript consumer against the shipped declarations', () => {
+  writeFileSync(
+    join(appDir, 'consumer.ts'),
+    `
+import { Controller, Module } from '@nestjs/common';
+import { CleanUp, InjectCleanUp, LastEventId, Sse, SseEvent, SseModule, type SseModuleOptions } from 'nest-event-stream';
+
+const options: SseModuleOptions = { heartbeat: 10_000, retry: 2_000, maxPendingBytes: 1 << 20 };
+
+@Controller()
+export class Feed {
+  @Sse('feed', { heartbeat: false })
+  async *feed(cleanUp: CleanUp, @LastEventId() lastEventId?: string) {
+    cleanUp.add(() => undefined);
+    yield new SseEvent({ data: { lastEventId }, event: 'hello', id: '1' });
+  }
+
+  @Sse('other', { method: 'POST' })
+  other(@InjectCleanUp() cleanUp: CleanUp) {
+    return cleanUp.signal.aborted ? null : ['x'];
+  }
+}
+
+@Module({ imports: [SseModule.forRoot(options)], controllers: [Feed] })
+export class AppModule {}
+`,
+  );
+  writeFileSync(
+    join(appDir, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        target: 'es2022',
+        module: 'nodenext',
+        moduleResolution: 'nodenext',
+        strict: true,
+        experimentalDecorators: true,
+        emitDecoratorMetadata: true,
+        noEmit: true,
+        skipLibCheck: true,
+        types: ['node'],
+      },
+      files: ['consumer.ts'],
+    }),
+  );
+  execFileSync('node', [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: appDir, encoding: 'utf8' });
+}, 60_000);
