@@ -8,6 +8,24 @@ export { InjectCleanUp } from './cleanup/inject-clean-up.decorator.js';
 export { SseEvent, type SseEventInit } from './wire/sse-event.js';
 export { encodeValue, jsonSerializer, type SseSerializer } from './wire/encode-frame.js';
 export { SSE_MODULE_OPTIONS, SSE_ERROR_EVENT } from './sse.constants.js';
+export {
+  SseHub,
+  SSE_GAP_EVENT,
+  SSE_JOIN_EVENT,
+  SSE_LEAVE_EVENT,
+  type SseHubEventInfo,
+  type SsePublishOptions,
+  type SseSubscribeOptions,
+  type SseGapNotice,
+} from './hub/sse-hub.js';
+export { InMemoryHubStore, DEFAULT_HISTORY_MAX_EVENTS } from './hub/in-memory-hub-store.js';
+export { InProcessTransport } from './hub/in-process-transport.js';
+export type { SseHubStore, HubEvent, HubEventInput, HubReplay, MaybePromise } from './hub/sse-hub-store.js';
+export type { SseHubTransport } from './hub/sse-hub-transport.js';
+export type { SseHubOptions, SseHistoryOptions } from './hub/sse-hub-options.js';
+export { SSE_STOPPED_EVENT } from './resumable/recorded-stream.js';
+export type { StreamProducer, StartStreamOptions, ResumeStreamOptions } from './resumable/resumable-streams.js';
+export { EncodedFrame } from './wire/encoded-frame.js';
 export type {
   SseModuleOptions,
   SseModuleAsyncOptions,

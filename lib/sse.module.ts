@@ -1,11 +1,12 @@
 import { Global, Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { validateStreamOptions, type SseModuleAsyncOptions, type SseModuleOptions } from './sse-module-options.js';
 import { SSE_MODULE_OPTIONS } from './sse.constants.js';
+import { SseHub } from './hub/sse-hub.js';
 import { SseInterceptor } from './sse.interceptor.js';
 import { SseStreamRegistry } from './stream/sse-stream-registry.js';
 
-const sharedProviders: Provider[] = [SseStreamRegistry, SseInterceptor];
-const sharedExports = [SSE_MODULE_OPTIONS, SseStreamRegistry, SseInterceptor];
+const sharedProviders: Provider[] = [SseStreamRegistry, SseInterceptor, SseHub];
+const sharedExports = [SSE_MODULE_OPTIONS, SseStreamRegistry, SseInterceptor, SseHub];
 
 /**
  * Server-Sent Events for the whole app (a global module): defaults for every `@Sse()` route,
