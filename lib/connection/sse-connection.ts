@@ -126,11 +126,17 @@ export class SseConnection {
     });
   }
 
-  /** Ends the response after what was written (a clean end of stream). */
-  end(): void {
+  /**
+   * Ends the response after what was written (a clean end of stream). With `closeSocket` (app
+   * shutdown) the socket closes once the last bytes are out: a keep-alive client would otherwise
+   * hold it open and `server.close()` would wait for the client's idle timeout.
+   */
+  end(closeSocket = false): void {
     if (this.finished) return;
     this.finished = true;
-    this.platform.response.end();
+    const { response } = this.platform;
+    if (closeSocket) response.once('finish', () => response.socket?.end());
+    response.end();
   }
 
   /** Drops the connection at once (overflow, or a shutdown whose grace period ran out). */

@@ -204,7 +204,7 @@ export class SseStream {
     this.heartbeat?.stop();
     const { connection } = this.init;
     if (reason === 'overflow') connection.destroy();
-    else if (wasOpen) connection.end();
+    else if (wasOpen) connection.end(reason === 'shutdown');
     const teardown = this.sourceTeardown;
     this.sourceTeardown = undefined;
     if (teardown) this.runTeardown(teardown);
