@@ -9,6 +9,10 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 function decodeHeader(value: string): string | undefined {
   // eslint-disable-next-line no-control-regex
   if (!/[^\x00-\x7f]/.test(value)) return value;
+  // A character above U+00FF is not a latin1-decoded byte: the value was already decoded (an
+  // in-process request such as Fastify's inject). Re-encoding it as latin1 would mangle it.
+  // eslint-disable-next-line no-control-regex
+  if (/[^\x00-\xff]/.test(value)) return value;
   try {
     return utf8.decode(Buffer.from(value, 'latin1'));
   } catch {

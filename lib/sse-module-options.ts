@@ -67,14 +67,34 @@ export const DEFAULT_MAX_PENDING_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_SHUTDOWN_GRACE_MS = 1_000;
 export const DEFAULT_RETRY_AFTER_SECONDS = 5;
 
+/** The value as it was written: JSON where it shows the value (not NaN as null), never throwing (bigint, cycles). */
+function show(value: unknown): string {
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'number') return String(value);
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}
+
 function fail(where: string, name: string, value: unknown, expected: string): never {
-  throw new SseOptionsError(`${where}: option "${name}" is ${JSON.stringify(value) ?? String(value)}; expected ${expected}.`);
+  throw new SseOptionsError(`${where}: option "${name}" is ${show(value)}; expected ${expected}.`);
 }
 
 function checkNonNegativeInt(where: string, name: string, value: unknown, allowFalse = false): void {
   if (value === undefined || (allowFalse && value === false)) return;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
     fail(where, name, value, `a non-negative integer${allowFalse ? ' or false' : ''}`);
+  }
+}
+
+/** Longest delay a Node timer supports; a longer one fires after 1 ms instead. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+function checkTimerDelay(where: string, name: string, value: unknown): void {
+  if (typeof value === 'number' && value > MAX_TIMER_MS) {
+    fail(where, name, value, `at most ${MAX_TIMER_MS} ms (the longest timer Node supports)`);
   }
 }
 
@@ -87,6 +107,8 @@ export function validateStreamOptions(where: string, options: SseStreamOptions &
   checkNonNegativeInt(where, 'maxConnections', options.maxConnections);
   checkNonNegativeInt(where, 'shutdownGracePeriod', options.shutdownGracePeriod);
   checkNonNegativeInt(where, 'retryAfterSeconds', options.retryAfterSeconds);
+  checkTimerDelay(where, 'heartbeat', options.heartbeat);
+  checkTimerDelay(where, 'shutdownGracePeriod', options.shutdownGracePeriod);
   if (options.heartbeatEvent !== undefined && (typeof options.heartbeatEvent !== 'string' || /[\r\n]/.test(options.heartbeatEvent))) {
     fail(where, 'heartbeatEvent', options.heartbeatEvent, 'an event name without CR or LF');
   }

@@ -58,7 +58,11 @@ export class CleanUp {
       return () => undefined;
     }
     this.fns.push(fn);
+    let registered = true;
     return () => {
+      // Idempotent: a second call must not unregister another registration of the same function.
+      if (!registered) return;
+      registered = false;
       const index = this.fns.lastIndexOf(fn);
       if (index !== -1) this.fns.splice(index, 1);
     };

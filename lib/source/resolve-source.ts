@@ -55,6 +55,8 @@ export function resolveSource(value: unknown): ResolvedSource | undefined {
   if (value === null) return { kind: 'none' };
   if (typeof value !== 'object' && typeof value !== 'function') return undefined;
   const candidate = value as object;
+  // A String object is iterable (by code point) but is no more a stream than a string is.
+  if (candidate instanceof String) return undefined;
   if (isObservable(candidate)) return { kind: 'push', observable: candidate };
   if (isAsyncIterable(candidate)) {
     const iterator = candidate[Symbol.asyncIterator]();
