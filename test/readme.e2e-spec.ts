@@ -4,7 +4,6 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const root = resolve(process.cwd());
@@ -43,7 +42,7 @@ it('type-checks every ts block of README.md', () => {
         file,
         isModule
           ? `${rewritten}\nexport {};\n`
-          : `${FRAGMENT_PRELUDE}\n@Controller()\nexport class Fragment${i} {\n  [service: string]: Loose;\n${rewritten}\n}\n`,
+          : `${FRAGMENT_PRELUDE}\n@Controller()\nexport class Fragment${i} {\n  [service: string]: Loose;\n  declare readonly hub: SseHub;\n${rewritten}\n}\n`,
       );
       return file;
     });
