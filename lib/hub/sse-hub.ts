@@ -17,7 +17,7 @@ import {
 import type { SseModuleOptions } from '../sse-module-options.js';
 import { SSE_MODULE_OPTIONS } from '../sse.constants.js';
 import { EncodedFrame } from '../wire/encoded-frame.js';
-import { encodeFields, encodeValue, isEnvelope, jsonSerializer, type SseSerializer } from '../wire/encode-frame.js';
+import { encodeFields, encodeValue, jsonSerializer, withoutId, type SseSerializer } from '../wire/encode-frame.js';
 import { SseEvent } from '../wire/sse-event.js';
 import { InMemoryHubStore } from './in-memory-hub-store.js';
 import { InProcessTransport } from './in-process-transport.js';
@@ -355,16 +355,6 @@ function normalizeChannels(channels: string | readonly string[], method: string)
     throw new TypeError(`hub.${method}(channels, ...): channels must be a non-empty string or a non-empty array of them.`);
   }
   return list;
-}
-
-/** The hub assigns ids; one inside a published envelope would break resume. */
-function withoutId(value: unknown): unknown {
-  if (value instanceof SseEvent) return value.id === undefined ? value : new SseEvent({ ...value, id: undefined });
-  if (value !== null && typeof value === 'object' && isEnvelope(value) && value.id !== undefined) {
-    const { id: _id, ...rest } = value;
-    return rest;
-  }
-  return value;
 }
 
 function gapFrame(lastEventId: string, channels: readonly string[]): EncodedFrame<SseGapNotice> {

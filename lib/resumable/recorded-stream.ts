@@ -7,8 +7,7 @@ import { HttpException } from '@nestjs/common';
 import { Observable, type Subscriber } from 'rxjs';
 import { SSE_ERROR_EVENT } from '../sse.constants.js';
 import { EncodedFrame } from '../wire/encoded-frame.js';
-import { SseEvent } from '../wire/sse-event.js';
-import { encodeFields, encodeValue, type SseSerializer } from '../wire/encode-frame.js';
+import { encodeFields, encodeValue, withoutId, type SseSerializer } from '../wire/encode-frame.js';
 
 export type RecordedStreamStatus = 'running' | 'complete' | 'error' | 'stopped';
 
@@ -48,7 +47,7 @@ export class RecordedStream {
   record(value: unknown): void {
     if (!this.running) return;
     const id = String(this.frames.length + 1);
-    const body = encodeValue(stripId(value), this.serializer);
+    const body = encodeValue(withoutId(value), this.serializer);
     if (body === undefined) return;
     const text = typeof body === 'string' ? body : body.toString('utf8');
     this.push(EncodedFrame.fromText(`id: ${id}\n${text}`, id, value));
@@ -105,17 +104,6 @@ export class RecordedStream {
     this.frames.push(frame);
     for (const follower of this.followers) follower.next(frame);
   }
-}
-
-/** Ids are assigned by the recording; an id inside a produced envelope would break resume. */
-function stripId(value: unknown): unknown {
-  if (value instanceof SseEvent && value.id !== undefined) return new SseEvent({ ...value, id: undefined });
-  if (value && typeof value === 'object' && 'id' in value && Object.getPrototypeOf(value) === Object.prototype) {
-    const copy = { ...(value as Record<string, unknown>) };
-    delete copy.id;
-    return copy;
-  }
-  return value;
 }
 
 /** "17" -> 17 frames already seen. Anything else (absent, foreign) replays from the start. */

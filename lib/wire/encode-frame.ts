@@ -134,3 +134,17 @@ export function encodeValue(value: unknown, serializer: SseSerializer = jsonSeri
   }
   return `${encodeDataLines(payloadText(value, serializer))}\n`;
 }
+
+/**
+ * The value without its own `id`, for code that assigns ids itself (the hub, resumable streams):
+ * an `SseEvent` or envelope loses its `id` field; any other value (a plain data object with an
+ * `id` property included) is data and stays as it is.
+ */
+export function withoutId(value: unknown): unknown {
+  if (value instanceof SseEvent) return value.id === undefined ? value : new SseEvent({ ...value, id: undefined });
+  if (value !== null && typeof value === 'object' && isEnvelope(value) && value.id !== undefined) {
+    const { id: _id, ...rest } = value;
+    return rest;
+  }
+  return value;
+}
