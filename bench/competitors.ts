@@ -25,7 +25,7 @@ export const COMPETITORS: readonly Competitor[] = [
   },
   {
     id: BUILTIN_ID,
-    label: "Nest built-in @Sse",
+    label: 'Nest built-in @Sse',
     module: 'nest-builtin.server.js',
     description: "`@nestjs/common`'s `@Sse()` returning an Observable fed by a `Subject` (Express)",
   },

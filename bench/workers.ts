@@ -26,19 +26,19 @@ export function startClientWorker(): Promise<ClientWorker> {
   return RpcWorker.start(CLIENT_MAIN, [], { label: 'client' });
 }
 
-/** Runs `body` with a fresh server and client, and always stops both. */
+/** Runs `body` with a fresh server and client (started side by side), and always stops both. */
 export async function withWorkers<T>(
   competitor: Competitor,
   heartbeatMs: number,
   body: (server: ServerWorker, client: ClientWorker) => Promise<T>,
 ): Promise<T> {
-  const server = await startServerWorker(competitor, heartbeatMs);
-  let client: ClientWorker | undefined;
+  const [server, client] = await Promise.allSettled([startServerWorker(competitor, heartbeatMs), startClientWorker()]);
   try {
-    client = await startClientWorker();
-    return await body(server, client);
+    if (server.status === 'rejected') throw server.reason;
+    if (client.status === 'rejected') throw client.reason;
+    return await body(server.value, client.value);
   } finally {
-    await client?.stop();
-    await server.stop();
+    if (client.status === 'fulfilled') await client.value.stop();
+    if (server.status === 'fulfilled') await server.value.stop();
   }
 }

@@ -81,17 +81,73 @@ console.log(JSON.stringify({ body, cleanUp: typeof CleanUp }));
   expect(JSON.parse(out)).toEqual({ body: 'text/event-stream|data: a\n\nevent: x\nid: 1\ndata: {"b":1}\n\n', cleanUp: 'function' });
 }, 60_000);
 
+it('broadcasts through SseHub and reads it back with the client and testing subpaths', () => {
+  writeFileSync(
+    join(appDir, 'hub.mjs'),
+    `
+import 'reflect-metadata';
+import { Controller, Inject, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Sse, SseHub, SseModule } from 'nest-event-stream';
+import { connectSse } from 'nest-event-stream/client';
+import { readEvents } from 'nest-event-stream/testing';
+
+class Room {
+  constructor(hub) { this.hub = hub; }
+  events() { return this.hub.subscribe('room', { lastEventId: '0' }); }
+}
+Inject(SseHub)(Room, undefined, 0);
+const d = Reflect.decorate([Sse('room')], Room.prototype, 'events', Object.getOwnPropertyDescriptor(Room.prototype, 'events'));
+Object.defineProperty(Room.prototype, 'events', d);
+Controller()(Room);
+class AppModule {}
+Module({ imports: [SseModule.forRoot({ heartbeat: false })], controllers: [Room] })(AppModule);
+
+const app = await NestFactory.create(AppModule, { logger: false });
+await app.listen(0, '127.0.0.1');
+const hub = app.get(SseHub);
+const ids = [await hub.publish('room', { n: 1 }), await hub.publish('room', 'two')];
+const read = await readEvents(app, '/room', { count: 2 });
+const seen = [];
+for await (const message of connectSse('http://127.0.0.1:' + app.getHttpServer().address().port + '/room')) {
+  seen.push(message.data);
+  if (seen.length === 2) break;
+}
+await app.close();
+console.log(JSON.stringify({ ids, read: read.events.map((e) => [e.id, e.data]), seen }));
+`,
+  );
+  const out = execFileSync('node', ['hub.mjs'], { cwd: appDir, encoding: 'utf8' });
+  expect(JSON.parse(out)).toEqual({
+    ids: ['1', '2'],
+    read: [
+      ['1', '{"n":1}'],
+      ['2', 'two'],
+    ],
+    seen: ['{"n":1}', 'two'],
+  });
+}, 60_000);
+
 it('type-checks a TypeScript consumer against the shipped declarations', () => {
   writeFileSync(
     join(appDir, 'consumer.ts'),
     `
 import { Controller, Module } from '@nestjs/common';
-import { CleanUp, InjectCleanUp, LastEventId, Sse, SseEvent, SseModule, type SseModuleOptions } from 'nest-event-stream';
+import { CleanUp, InjectCleanUp, LastEventId, Sse, SseEvent, SseHub, SseModule, type SseModuleOptions } from 'nest-event-stream';
+import { connectSse, SseHttpError } from 'nest-event-stream/client';
+import { readEvents } from 'nest-event-stream/testing';
 
 const options: SseModuleOptions = { heartbeat: 10_000, retry: 2_000, maxPendingBytes: 1 << 20 };
 
 @Controller()
 export class Feed {
+  constructor(private readonly hub: SseHub) {}
+
+  @Sse('room')
+  room(@LastEventId() lastEventId?: string) {
+    return this.hub.subscribe(['a', 'b'], { lastEventId, filter: (e) => e.meta === undefined });
+  }
+
   @Sse('feed', { heartbeat: false })
   async *feed(cleanUp: CleanUp, @LastEventId() lastEventId?: string) {
     cleanUp.add(() => undefined);
@@ -106,6 +162,20 @@ export class Feed {
 
 @Module({ imports: [SseModule.forRoot(options)], controllers: [Feed] })
 export class AppModule {}
+
+export async function consume(url: string): Promise<number> {
+  type Events = { tick: { n: number } };
+  let total = 0;
+  try {
+    for await (const m of connectSse<Events>(url, { json: true, lastEventId: '1' })) {
+      if (m.event === 'tick') total += m.data.n;
+    }
+  } catch (err) {
+    if (err instanceof SseHttpError) return err.status;
+  }
+  const { status, events } = await readEvents(url, '/feed', { count: 1, timeout: 1000 });
+  return total + status + events.length;
+}
 `,
   );
   writeFileSync(

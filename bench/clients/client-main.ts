@@ -9,7 +9,7 @@ import { SseSocket, type SseSocketSink } from './sse-socket.js';
 const latency = new LatencyRecorder();
 const sink: SseSocketSink = { events: 0, bytes: 0, recordLatency: (ms) => latency.record(ms) };
 let sockets: SseSocket[] = [];
-let mark = { events: 0, bytes: 0, at: 0 };
+let mark = { events: 0, bytes: 0, at: 0, cpu: process.cpuUsage() };
 
 export interface ConnectArgs {
   port: number;
@@ -71,6 +71,8 @@ export interface WindowResult {
   openSockets: number;
   droppedByServer: number;
   latency: ReturnType<LatencyRecorder['summary']>;
+  /** CPU time of this client process over the window, as % of one core (near 100: the client may be the limit). */
+  cpuPercent: number;
 }
 
 export interface SingleResult {
@@ -121,21 +123,45 @@ async function churn(args: ChurnArgs): Promise<ChurnResult> {
 serveRpc({
   connect: (args: ConnectArgs) => connect(args),
   mark: () => {
-    mark = { events: sink.events, bytes: sink.bytes, at: performance.now() };
+    mark = { events: sink.events, bytes: sink.bytes, at: performance.now(), cpu: process.cpuUsage() };
     latency.reset();
     latency.recording = true;
     return {};
   },
   read: (): WindowResult => {
     latency.recording = false;
+    const ms = performance.now() - mark.at;
+    const cpu = process.cpuUsage(mark.cpu);
     return {
       events: sink.events - mark.events,
       bytes: sink.bytes - mark.bytes,
-      ms: performance.now() - mark.at,
+      ms,
+      cpuPercent: ((cpu.user + cpu.system) / 1000 / ms) * 100,
       openSockets: sockets.filter((s) => !s.closedByServer).length,
       droppedByServer: sockets.filter((s) => s.closedByServer).length,
       latency: latency.summary(),
     };
+  },
+  /** Which open sockets parse timestamps from now on: every `every`-th one (0: none). */
+  sampleLatency: (args: { every: number }) => {
+    sockets.forEach((socket, index) => {
+      socket.sampleLatency = args.every > 0 && index % args.every === 0;
+    });
+    return { sampling: sockets.filter((s) => s.sampleLatency).length };
+  },
+  /** Resolves once no byte arrived for `quietMs` (or after `timeoutMs`). */
+  waitQuiet: async (args: { quietMs: number; timeoutMs: number }) => {
+    const started = performance.now();
+    let bytes = sink.bytes;
+    let since = performance.now();
+    while (performance.now() - started < args.timeoutMs) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      if (sink.bytes !== bytes) {
+        bytes = sink.bytes;
+        since = performance.now();
+      } else if (performance.now() - since >= args.quietMs) return { quiet: true, ms: performance.now() - started };
+    }
+    return { quiet: false, ms: performance.now() - started };
   },
   closeAll: async () => {
     const closing = sockets;
@@ -144,15 +170,25 @@ serveRpc({
     await Promise.all(closing.map((socket) => socket.finished));
     return { closed: closing.length };
   },
-  single: async (args: { port: number; path: string }): Promise<SingleResult> => {
+  /** One stream read until it ends or `deadlineMs` after the request; only events up to then count. */
+  single: async (args: { port: number; path: string; deadlineMs: number }): Promise<SingleResult> => {
     const own: SseSocketSink = { events: 0, bytes: 0, recordLatency: () => undefined };
     const started = performance.now();
     const socket = new SseSocket({ port: args.port, path: args.path, sampleLatency: false, sink: own });
     const status = await socket.head;
-    const how = await socket.finished;
+    let timer: NodeJS.Timeout | undefined;
+    const how = await Promise.race([
+      socket.finished,
+      new Promise<'deadline'>(
+        (resolve) => (timer = setTimeout(() => resolve('deadline'), args.deadlineMs - (performance.now() - started))),
+      ),
+    ]);
+    clearTimeout(timer);
     const ms = performance.now() - started;
+    const result = { events: own.events, bytes: own.bytes, ms, status, ended: how === 'ended' };
     socket.close();
-    return { events: own.events, bytes: own.bytes, ms, status, ended: how === 'ended' };
+    await socket.finished;
+    return result;
   },
   churn: (args: ChurnArgs) => churn(args),
 });

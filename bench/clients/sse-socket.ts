@@ -34,7 +34,8 @@ export interface SseSocketOptions {
 function straddles(tail: Buffer, head: Buffer, needle: Buffer): boolean {
   for (let k = 1; k < needle.length; k++) {
     if (tail.length < k || head.length < needle.length - k) continue;
-    if (tail.compare(needle, 0, k, tail.length - k) === 0 && head.compare(needle, k, needle.length, 0, needle.length - k) === 0) return true;
+    if (tail.compare(needle, 0, k, tail.length - k) === 0 && head.compare(needle, k, needle.length, 0, needle.length - k) === 0)
+      return true;
   }
   return false;
 }
@@ -61,6 +62,8 @@ export class SseSocket {
   readonly finished: Promise<'ended' | 'closed'>;
   status = 0;
   closedByServer = false;
+  /** Parse the `"t":` timestamp of every event received on this socket (can change while open). */
+  sampleLatency: boolean;
   private headBuffer: Buffer | undefined = Buffer.alloc(0);
   private previous: Buffer = Buffer.alloc(0);
   private pending: Buffer | undefined;
@@ -69,6 +72,7 @@ export class SseSocket {
   private endedBody = false;
 
   constructor(private readonly options: SseSocketOptions) {
+    this.sampleLatency = options.sampleLatency;
     const socket = net.connect({ port: options.port, host: '127.0.0.1', noDelay: true });
     this.socket = socket;
     let resolveHead!: (status: number) => void;
@@ -115,10 +119,11 @@ export class SseSocket {
   }
 
   private onBody(chunk: Buffer, resolveFinished: (how: 'ended') => void): void {
-    const { sink, sampleLatency } = this.options;
+    const { sink } = this.options;
     sink.bytes += chunk.length;
     sink.events += countOccurrences(chunk, DATA_FIELD) + (straddles(this.previous, chunk, DATA_FIELD) ? 1 : 0);
-    if (sampleLatency) this.readTimestamps(chunk);
+    if (this.sampleLatency) this.readTimestamps(chunk);
+    else this.pending = undefined;
     this.previous = chunk;
     // Only a body that ends has the terminator, and it is the last thing on the wire.
     this.tailText = (this.tailText + chunk.toString('latin1', Math.max(0, chunk.length - CHUNKED_END.length))).slice(-CHUNKED_END.length);

@@ -1,36 +1,28 @@
 /**
  * This project, as its README shows it: `@Sse()` handlers returning `hub.subscribe()` for the
- * broadcast and an async generator for the single stream, on Express or Fastify.
+ * broadcast (the hub serializes each event once for all subscribers) and an async generator for
+ * the single stream, on Express or Fastify. The module's defaults are kept (in-memory history
+ * included), so the numbers are what a user gets without tuning.
  */
 import 'reflect-metadata';
-import { Controller, Injectable, Module, Query } from '@nestjs/common';
+import { Controller, Module, Query } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { AddressInfo } from 'node:net';
-import { Subject, type Observable } from 'rxjs';
-import { CleanUp, Sse, SseModule } from '../../lib/index.js';
+import { Sse, SseHub, SseModule } from '../../lib/index.js';
 import { generateEvents, type BenchEvent } from './bench-event.js';
 import type { BenchServer, BenchServerOptions } from './bench-server.js';
 
-// TODO(bench): switch to SseHub (hub.subscribe / hub.publish) once lib/hub/sse-hub.ts lands.
-@Injectable()
-class Feed {
-  readonly events = new Subject<BenchEvent>();
-  openStreams = 0;
-}
+const CHANNEL = 'bench';
 
 @Controller()
 class StreamController {
-  constructor(private readonly feed: Feed) {}
+  constructor(private readonly hub: SseHub) {}
 
   @Sse('fanout')
-  fanout(cleanUp: CleanUp): Observable<BenchEvent> {
-    this.feed.openStreams++;
-    cleanUp.add(() => {
-      this.feed.openStreams--;
-    });
-    return this.feed.events.asObservable();
+  fanout() {
+    return this.hub.subscribe(CHANNEL);
   }
 
   @Sse('single')
@@ -40,19 +32,23 @@ class StreamController {
 }
 
 export async function startNestEventStream(platform: 'express' | 'fastify', { heartbeatMs }: BenchServerOptions): Promise<BenchServer> {
-  @Module({ imports: [SseModule.forRoot({ heartbeat: heartbeatMs })], controllers: [StreamController], providers: [Feed] })
+  @Module({ imports: [SseModule.forRoot({ heartbeat: heartbeatMs })], controllers: [StreamController] })
   class BenchModule {}
 
   const adapter = platform === 'express' ? new ExpressAdapter() : new FastifyAdapter();
   const app = await NestFactory.create(BenchModule, adapter, { logger: false });
-  const feed = app.get(Feed);
+  const hub = app.get(SseHub);
   await app.listen(0, '127.0.0.1');
   return {
     port: (app.getHttpServer().address() as AddressInfo).port,
     publish(event) {
-      feed.events.next(event);
+      // The in-process transport delivers before the promise settles; a rejection would be a bug.
+      hub.publish(CHANNEL, event).catch((err: unknown) => {
+        console.error('hub.publish failed', err);
+        process.exit(1);
+      });
     },
-    openStreams: () => feed.openStreams,
+    openStreams: () => hub.connections(CHANNEL),
     close: () => app.close(),
   };
 }

@@ -2,7 +2,6 @@
  * The server process: starts one competitor and lets the orchestrator drive it over IPC
  * (publisher, CPU and memory readings, garbage collection). Run with `--expose-gc`.
  */
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { COMPETITORS } from '../competitors.js';
 import { serveRpc } from '../ipc/rpc.js';
@@ -20,8 +19,8 @@ export interface CpuReading {
   /** User + system CPU time of the server process over the window, as % of one core. */
   cpuPercent: number;
   wallMs: number;
-  /** Event loop delay p99 over the window, ms. */
-  loopDelayP99Ms: number;
+  /** Events the publisher published over the window. */
+  published: number;
 }
 
 export interface PublishArgs {
@@ -54,28 +53,38 @@ function memory(server: BenchServer): MemoryReading {
   return { rssBytes: usage.rss, heapUsedBytes: usage.heapUsed, externalBytes: usage.external, openStreams: server.openStreams() };
 }
 
-/** Publishes at a fixed rate from a 1 ms timer; a publisher more than 20 ms behind skips rather than bursts. */
+/**
+ * Publishes at a fixed rate. A timer fires when the next event is due (at most every 1 ms); a
+ * publisher more than 20 ms behind its schedule skips events rather than bursting them.
+ */
 function startPublisher(server: BenchServer, ratePerSec: number) {
   const started = performance.now();
   const maxBurst = Math.max(1, Math.ceil(ratePerSec / 50));
   let seq = 0;
   let skipped = 0;
   let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
   const tick = () => {
     if (stopped) return;
-    const due = Math.floor(((performance.now() - started) * ratePerSec) / 1000) - seq - skipped;
-    let count = due;
+    const elapsed = performance.now() - started;
+    let count = Math.floor((elapsed * ratePerSec) / 1000) + 1 - seq - skipped;
     if (count > maxBurst) {
       skipped += count - maxBurst;
       count = maxBurst;
     }
     for (let i = 0; i < count; i++) server.publish(makeBenchEvent(seq++));
-    setTimeout(tick, 1);
+    const nextDueMs = ((seq + skipped) * 1000) / ratePerSec;
+    timer = setTimeout(tick, Math.max(1, nextDueMs - (performance.now() - started)));
   };
-  setTimeout(tick, 1);
-  return (): PublishResult => {
-    stopped = true;
-    return { published: seq, skipped, ms: performance.now() - started };
+  tick();
+  return {
+    /** Events published so far. */
+    published: () => seq,
+    stop: (): PublishResult => {
+      stopped = true;
+      clearTimeout(timer);
+      return { published: seq, skipped, ms: performance.now() - started };
+    },
   };
 }
 
@@ -87,9 +96,8 @@ async function main(): Promise<void> {
   const { startServer } = (await import(`./${competitor.module}`)) as { startServer: StartBenchServer };
   const server = await startServer({ heartbeatMs });
 
-  let stopPublisher: (() => PublishResult) | undefined;
-  let cpuMark: { usage: NodeJS.CpuUsage; at: number } | undefined;
-  const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+  let publisher: ReturnType<typeof startPublisher> | undefined;
+  let cpuMark: { usage: NodeJS.CpuUsage; at: number; published: number } | undefined;
 
   serveRpc(
     {
@@ -99,31 +107,25 @@ async function main(): Promise<void> {
         return memory(server);
       },
       publishStart: (args: PublishArgs) => {
-        stopPublisher?.();
-        stopPublisher = startPublisher(server, args.ratePerSec);
+        publisher?.stop();
+        publisher = startPublisher(server, args.ratePerSec);
         return {};
       },
       publishStop: () => {
-        const result = stopPublisher?.() ?? { published: 0, skipped: 0, ms: 0 };
-        stopPublisher = undefined;
+        const result = publisher?.stop() ?? { published: 0, skipped: 0, ms: 0 };
+        publisher = undefined;
         return result;
       },
       cpuStart: () => {
-        cpuMark = { usage: process.cpuUsage(), at: performance.now() };
-        loopDelay.reset();
-        loopDelay.enable();
+        cpuMark = { usage: process.cpuUsage(), at: performance.now(), published: publisher?.published() ?? 0 };
         return {};
       },
       cpuRead: (): CpuReading => {
         if (!cpuMark) throw new Error('cpuRead before cpuStart');
         const used = process.cpuUsage(cpuMark.usage);
         const wallMs = performance.now() - cpuMark.at;
-        loopDelay.disable();
-        return {
-          cpuPercent: ((used.user + used.system) / 1000 / wallMs) * 100,
-          wallMs,
-          loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
-        };
+        const published = (publisher?.published() ?? cpuMark.published) - cpuMark.published;
+        return { cpuPercent: ((used.user + used.system) / 1000 / wallMs) * 100, wallMs, published };
       },
       /** Waits until the open stream count satisfies the condition; resolves with the count either way. */
       waitForStreams: async (args: { atLeast?: number; atMost?: number; timeoutMs: number }) => {
@@ -136,7 +138,7 @@ async function main(): Promise<void> {
         return { openStreams: server.openStreams(), ms: performance.now() - started, ok: ok() };
       },
       close: async () => {
-        stopPublisher?.();
+        publisher?.stop();
         await server.close();
         return {};
       },

@@ -1,0 +1,387 @@
+/**
+ * Turns one run into bench/results/{results.json,results.md,chart.svg}. Every ratio divides by
+ * the raw node:http writer measured in the same run, on the same machine, minutes apart.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { BenchConfig } from './bench-config.js';
+import { BUILTIN_ID, type Competitor } from './competitors.js';
+import type { MachineInfo } from './machine.js';
+import type { ChurnResult } from './scenarios/churn.scenario.js';
+import type { FanoutResult, FanoutWindow } from './scenarios/fanout.scenario.js';
+import type { IdleResult } from './scenarios/idle.scenario.js';
+import type { SingleStreamResult } from './scenarios/single-stream.scenario.js';
+
+export interface CompetitorResults {
+  fanout: FanoutResult[];
+  single?: SingleStreamResult;
+  idle?: IdleResult;
+  churn?: ChurnResult;
+  /** Scenarios that failed for this competitor, with the error. */
+  errors: Record<string, string>;
+}
+
+export interface BenchRun {
+  date: string;
+  command: string;
+  mode: BenchConfig['mode'];
+  durationSec: number;
+  machine: MachineInfo;
+  config: BenchConfig;
+  baseline: string;
+  competitors: Competitor[];
+  results: Record<string, CompetitorResults>;
+  /** Mean CPU of other processes (not server, not client) over the measurement windows, % of one core. */
+  otherCpuPercentMean: number;
+  notes: string[];
+}
+
+type Direction = 'higher' | 'lower';
+
+interface Metric {
+  key: string;
+  label: string;
+  unit: string;
+  better: Direction;
+  get: (r: CompetitorResults) => number | undefined;
+  format: (value: number) => string;
+}
+
+const int = (v: number) => Math.round(v).toLocaleString('en-US');
+const ms = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+const kib = (v: number) => (v / 1024).toFixed(1);
+
+function fanoutAt(r: CompetitorResults, clients: number): FanoutResult | undefined {
+  return r.fanout.find((f) => f.clients === clients);
+}
+
+function fanoutMetrics(clients: number[]): Metric[] {
+  const metrics: Metric[] = [];
+  for (const n of clients) {
+    const label = n.toLocaleString('en-US');
+    const window = (pick: (f: FanoutResult) => FanoutWindow) => (r: CompetitorResults) => {
+      const f = fanoutAt(r, n);
+      return f ? pick(f) : undefined;
+    };
+    metrics.push(
+      {
+        key: `fanout${n}.delivered`,
+        label: `Fan-out ${label}: events/s delivered`,
+        unit: '/s',
+        better: 'higher',
+        get: (r) => window((f) => f.saturation)(r)?.deliveredPerSec,
+        format: int,
+      },
+      {
+        key: `fanout${n}.p50`,
+        label: `Fan-out ${label}: p50 latency`,
+        unit: 'ms',
+        better: 'lower',
+        get: (r) => window((f) => f.fixedRate)(r)?.p50Ms,
+        format: ms,
+      },
+      {
+        key: `fanout${n}.p99`,
+        label: `Fan-out ${label}: p99 latency`,
+        unit: 'ms',
+        better: 'lower',
+        get: (r) => window((f) => f.fixedRate)(r)?.p99Ms,
+        format: ms,
+      },
+      {
+        key: `fanout${n}.cpu`,
+        label: `Fan-out ${label}: server CPU per 1k events`,
+        unit: 'ms',
+        better: 'lower',
+        get: (r) => window((f) => f.fixedRate)(r)?.cpuMsPer1kEvents,
+        format: (v) => v.toFixed(2),
+      },
+    );
+  }
+  return metrics;
+}
+
+const OTHER_METRICS: Metric[] = [
+  {
+    key: 'single',
+    label: 'Single stream: events/s',
+    unit: '/s',
+    better: 'higher',
+    get: (r) => r.single?.eventsPerSec,
+    format: int,
+  },
+  {
+    key: 'idle.rss',
+    label: 'Idle: RSS per connection',
+    unit: 'KiB',
+    better: 'lower',
+    get: (r) => r.idle?.rssPerConnectionBytes,
+    format: kib,
+  },
+  {
+    key: 'idle.heap',
+    label: 'Idle: JS heap per connection',
+    unit: 'KiB',
+    better: 'lower',
+    get: (r) => r.idle?.heapPerConnectionBytes,
+    format: kib,
+  },
+  {
+    key: 'churn',
+    label: 'Churn: connect+close cycles/s',
+    unit: '/s',
+    better: 'higher',
+    get: (r) => r.churn?.cyclesPerSec,
+    format: int,
+  },
+];
+
+function ratio(value: number | undefined, base: number | undefined): number | undefined {
+  if (value === undefined || base === undefined || !Number.isFinite(value) || !Number.isFinite(base) || base === 0) return undefined;
+  return value / base;
+}
+
+const formatRatio = (r: number | undefined) => (r === undefined ? '–' : `${r >= 10 ? r.toFixed(0) : r.toFixed(2)}×`);
+
+function cell(metric: Metric, results: CompetitorResults, base: CompetitorResults | undefined): string {
+  const value = metric.get(results);
+  if (value === undefined || !Number.isFinite(value)) return 'failed';
+  const r = ratio(value, base ? metric.get(base) : undefined);
+  return `**${formatRatio(r)}** (${metric.format(value)}${metric.unit === '/s' ? '/s' : ` ${metric.unit}`})`;
+}
+
+function table(run: BenchRun, metrics: Metric[]): string {
+  const base = run.results[run.baseline];
+  const head = `| | ${metrics.map((m) => `${m.label} (${m.better} is better)`).join(' | ')} |`;
+  const rule = `|---|${metrics.map(() => '---:').join('|')}|`;
+  const rows = run.competitors.map((c) => `| ${c.label} | ${metrics.map((m) => cell(m, run.results[c.id]!, base)).join(' | ')} |`);
+  return [head, rule, ...rows].join('\n');
+}
+
+/** The targets of issue 7, checked against Nest's built-in `@Sse` and the raw writer. */
+function targets(run: BenchRun): string[] {
+  const builtin = run.results[BUILTIN_ID];
+  const raw = run.results[run.baseline];
+  if (!builtin || !raw) return [];
+  const lines: string[] = ['| Target | Express | Fastify |', '|---|---|---|'];
+  const ours = ['nest-event-stream-express', 'nest-event-stream-fastify'].map((id) => run.results[id]);
+  const n = 1_000;
+  const check = (label: string, compute: (r: CompetitorResults) => { value: number | undefined; ok: boolean }) => {
+    const cells = ours.map((r) => {
+      if (!r) return '–';
+      const { value, ok } = compute(r);
+      return value === undefined ? 'failed' : `${ok ? '✅' : '❌'} ${formatRatio(value)}`;
+    });
+    lines.push(`| ${label} | ${cells.join(' | ')} |`);
+  };
+  const delivered = (r: CompetitorResults) => fanoutAt(r, n)?.saturation.deliveredPerSec;
+  const p99 = (r: CompetitorResults) => fanoutAt(r, n)?.fixedRate.p99Ms;
+  check('Fan-out 1,000 events/s ≥ 3× built-in', (r) => {
+    const v = ratio(delivered(r), delivered(builtin));
+    return { value: v, ok: v !== undefined && v >= 3 };
+  });
+  check('Fan-out 1,000 events/s ≥ 0.8× raw writer', (r) => {
+    const v = ratio(delivered(r), delivered(raw));
+    return { value: v, ok: v !== undefined && v >= 0.8 };
+  });
+  check('Fan-out 1,000 p99 latency ≤ built-in (ratio to built-in)', (r) => {
+    const v = ratio(p99(r), p99(builtin));
+    return { value: v, ok: v !== undefined && v <= 1 };
+  });
+  check('Idle RSS per connection ≤ built-in (ratio to built-in)', (r) => {
+    const v = ratio(r.idle?.rssPerConnectionBytes, builtin.idle?.rssPerConnectionBytes);
+    return { value: v, ok: v !== undefined && v <= 1 };
+  });
+  check('Single stream events/s ≥ 2× built-in', (r) => {
+    const v = ratio(r.single?.eventsPerSec, builtin.single?.eventsPerSec);
+    return { value: v, ok: v !== undefined && v >= 2 };
+  });
+  return lines;
+}
+
+function detailTable(run: BenchRun): string {
+  const lines = [
+    '| Competitor | Clients | Phase | Offered ev/s | Published ev/s | Delivered ev/s | Delivered share | p50 ms | p99 ms | Server CPU % | CPU ms / 1k ev | Client CPU % | Other load % | Dropped |',
+    '|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const c of run.competitors) {
+    for (const f of run.results[c.id]!.fanout) {
+      for (const [phase, w] of [
+        ['saturation', f.saturation],
+        ['fixed rate', f.fixedRate],
+      ] as const) {
+        lines.push(
+          `| ${c.label} | ${int(f.clients)} | ${phase} | ${int(w.offeredPerSec)} | ${w.publishedPerSec.toFixed(1)} | ${int(w.deliveredPerSec)} | ${w.deliveredShare.toFixed(3)} | ${ms(w.p50Ms)} | ${ms(w.p99Ms)} | ${w.serverCpuPercent.toFixed(0)} | ${w.cpuMsPer1kEvents.toFixed(2)} | ${w.clientCpuPercent.toFixed(0)} | ${w.otherCpuPercent.toFixed(0)} | ${w.droppedByServer} |`,
+        );
+      }
+    }
+  }
+  return lines.join('\n');
+}
+
+function otherTable(run: BenchRun): string {
+  const lines = [
+    '| Competitor | Single: events | Single: ended cleanly | Single: server CPU % | Idle: connections | Idle: connect ms | Idle: heartbeat bytes/conn | Churn: cycles | Churn: failures | Churn: open after | Churn: teardown ms | Churn: heap growth (1st + 2nd half) | Leak? |',
+    '|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+  ];
+  for (const c of run.competitors) {
+    const r = run.results[c.id]!;
+    const s = r.single;
+    const i = r.idle;
+    const ch = r.churn;
+    lines.push(
+      `| ${c.label} | ${s ? int(s.events) : '–'} | ${s ? (s.ended ? 'yes' : 'no') : '–'} | ${s ? s.serverCpuPercent.toFixed(0) : '–'} | ${i ? int(i.connections) : '–'} | ${i ? int(i.connectMs) : '–'} | ${i ? i.heartbeatBytesPerConnection.toFixed(0) : '–'} | ${ch ? int(ch.cycles) : '–'} | ${ch ? ch.failures : '–'} | ${ch ? ch.openAfter : '–'} | ${ch ? int(ch.teardownMs) : '–'} | ${ch ? `${ch.heapGrowthBytes.map(kib).join(' + ')} KiB (${ch.heapGrowthPerCycleBytes.toFixed(0)} B/cycle)` : '–'} | ${ch ? (ch.leaked ? '**yes**' : 'no') : '–'} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+export function renderMarkdown(run: BenchRun): string {
+  const m = run.machine;
+  const fanout = fanoutMetrics(run.config.fanout.clients);
+  const errors = run.competitors.flatMap((c) =>
+    Object.entries(run.results[c.id]!.errors).map(([scenario, error]) => `- ${c.label}, ${scenario}: \`${error.split('\n')[0]}\``),
+  );
+  const f = run.config.fanout;
+  return [
+    `# Benchmark results (${run.mode} run)`,
+    '',
+    `- Date: ${run.date} (${run.durationSec.toFixed(0)} s)`,
+    `- Command: \`${run.command}\``,
+    `- Machine: ${m.cores} × ${m.cpuModel}${m.cpuMHz ? ` @ ${m.cpuMHz} MHz` : ''} (\`os.cpus()\`), ${m.totalMemGiB} GiB RAM, ${m.platform}, Node.js ${m.node}`,
+    `- Background load: ${m.backgroundCpuPercent?.toFixed(0) ?? '?'} % of a core busy in the 2 s before the run; ${run.otherCpuPercentMean.toFixed(0)} % on average during the fan-out windows (not counting server and client); load average (1 min) ${m.loadAvgStart.toFixed(2)} at start, ${m.loadAvgEnd?.toFixed(2) ?? '?'} at end`,
+    '',
+    `**Ratios** are against the raw \`node:http\` writer (**${run.competitors.find((c) => c.id === run.baseline)?.label}** = 1.00×) measured in the same run; raw numbers in parentheses. ` +
+      'One server process at a time; the clients run in a separate process on loopback.',
+    '',
+    ...run.notes.map((n) => `> ${n}`),
+    ...(run.notes.length ? [''] : []),
+    '## Fan-out',
+    '',
+    `Events/s: saturation phase (each event offered to every client at ${int(f.saturationDeliveriesPerSec)} deliveries/s, far above any competitor). ` +
+      `Latency and CPU per 1k events: fixed-rate phase (${int(f.fixedDeliveriesPerSec)} deliveries/s for everyone, i.e. ${f.clients.map((n) => `${Math.max(1, Math.round(f.fixedDeliveriesPerSec / n))} event/s to ${int(n)} clients`).join(', ')}).`,
+    '',
+    table(run, fanout),
+    '',
+    'Latency is publish-to-receive: the publisher stamps each event, sampled client sockets read the stamp on arrival. It includes the ' +
+      "time the one client process takes to read all N sockets after a broadcast, so the raw writer's figure is close to the floor this " +
+      "machine can show, and latency ratios are compressed toward 1. CPU per 1k events includes the kernel's loopback TCP work done in " +
+      "the server's system time, the same for everyone.",
+    '',
+    '## Single stream, idle connections, churn',
+    '',
+    `Single stream: one client reads ${int(run.config.single.events)} small JSON events from an async generator (Nest built-in: through rxjs \`from()\`); ` +
+      'events/s is counted until the last one arrives. Idle: server memory after a full GC with ' +
+      `${int(run.config.idle.connections)} open streams receiving heartbeats every ${run.config.idle.heartbeatMs} ms, minus before, per stream. ` +
+      `Churn: ${run.config.churn.concurrency} client loops connect, wait for the response head and close, for ${run.config.churn.durationMs / 1000} s; ` +
+      'then every competitor must count 0 open streams, and the heap after GC must not keep growing from the first half of the churn to the second.',
+    '',
+    table(run, OTHER_METRICS),
+    '',
+    '## Issue 7 targets (this project against Nest built-in `@Sse` and the raw writer)',
+    '',
+    ...targets(run),
+    '',
+    '## Details',
+    '',
+    detailTable(run),
+    '',
+    '"Delivered share" is delivered / (published × clients) over the window: below 1 means the server fell behind; at 1 event/s a ' +
+      '5 s window catches 5 or 6 broadcasts, so values up to 1.2 there are rounding.',
+    '',
+    otherTable(run),
+    '',
+    ...(errors.length ? ['## Failures', '', ...errors, ''] : []),
+    '## Competitors',
+    '',
+    ...run.competitors.map((c) => `- **${c.label}**: ${c.description}`),
+    '',
+  ].join('\n');
+}
+
+/** A hand-written grouped bar chart of the ratios to the raw writer: one panel "higher is better", one "lower is better". */
+export function renderSvg(run: BenchRun): string {
+  const base = run.results[run.baseline];
+  const n = run.config.fanout.clients[0]!;
+  const nLast = run.config.fanout.clients.at(-1)!;
+  const all = [...fanoutMetrics(run.config.fanout.clients), ...OTHER_METRICS];
+  const pick = (keys: string[]) => keys.map((k) => all.find((m) => m.key === k)).filter((m): m is Metric => m !== undefined);
+  const panels: Array<{ title: string; metrics: Metric[] }> = [
+    {
+      title: 'Throughput, × raw node:http (higher is better)',
+      metrics: pick([`fanout${n}.delivered`, ...(nLast !== n ? [`fanout${nLast}.delivered`] : []), 'single', 'churn']),
+    },
+    {
+      title: 'Cost and latency, × raw node:http (lower is better)',
+      metrics: pick([`fanout${n}.p99`, `fanout${n}.cpu`, 'idle.rss']),
+    },
+  ];
+  const colors = ['#2563eb', '#60a5fa', '#f97316', '#16a34a', '#6b7280', '#a855f7'];
+  const barH = 14;
+  const groupGap = 16;
+  const labelW = 260;
+  const plotW = 460;
+  const width = labelW + plotW + 80;
+  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  const parts: string[] = [];
+  let y = 30;
+  parts.push(
+    `<text x="10" y="20" font-size="15" font-weight="bold">nest-event-stream benchmarks (${run.mode} run, ${run.date.slice(0, 10)}, ${run.machine.cores} cores, Node.js ${run.machine.node})</text>`,
+  );
+  // Legend.
+  run.competitors.forEach((c, i) => {
+    const x = 10 + (i % 3) * 260;
+    const ly = y + 10 + Math.floor(i / 3) * 18;
+    parts.push(`<rect x="${x}" y="${ly - 10}" width="12" height="12" fill="${colors[i % colors.length]}"/>`);
+    parts.push(`<text x="${x + 18}" y="${ly}" font-size="12">${esc(c.label)}</text>`);
+  });
+  y += 20 + Math.ceil(run.competitors.length / 3) * 18;
+  for (const panel of panels) {
+    y += 14;
+    parts.push(`<text x="10" y="${y}" font-size="13" font-weight="bold">${esc(panel.title)}</text>`);
+    y += 10;
+    const ratios = panel.metrics.flatMap((m) =>
+      run.competitors.map((c) => ratio(m.get(run.results[c.id]!), base ? m.get(base) : undefined) ?? 0),
+    );
+    const max = Math.max(1.2, ...ratios.filter(Number.isFinite));
+    const scale = (v: number) => (Math.min(v, max) / max) * plotW;
+    const top = y;
+    for (const metric of panel.metrics) {
+      parts.push(`<text x="10" y="${y + (run.competitors.length * barH) / 2 + 4}" font-size="12">${esc(metric.label)}</text>`);
+      run.competitors.forEach((c, i) => {
+        const r = ratio(metric.get(run.results[c.id]!), base ? metric.get(base) : undefined);
+        const w = r === undefined ? 0 : Math.max(1, scale(r));
+        parts.push(`<rect x="${labelW}" y="${y}" width="${w.toFixed(1)}" height="${barH - 2}" fill="${colors[i % colors.length]}"/>`);
+        parts.push(`<text x="${labelW + w + 4}" y="${y + barH - 4}" font-size="10">${r === undefined ? 'n/a' : formatRatio(r)}</text>`);
+        y += barH;
+      });
+      y += groupGap;
+    }
+    const oneX = labelW + scale(1);
+    parts.push(
+      `<line x1="${oneX.toFixed(1)}" y1="${top - 4}" x2="${oneX.toFixed(1)}" y2="${y - groupGap + 4}" stroke="#111" stroke-dasharray="3,3"/>`,
+    );
+    parts.push(`<text x="${(oneX - 8).toFixed(1)}" y="${top - 6}" font-size="10">1×</text>`);
+  }
+  y += 4;
+  parts.push(
+    `<text x="10" y="${y}" font-size="10" fill="#555">${esc(`Ratios to the raw node:http writer measured in the same run. Command: ${run.command}`)}</text>`,
+  );
+  y += 10;
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y}" viewBox="0 0 ${width} ${y}" font-family="system-ui, -apple-system, Segoe UI, sans-serif">`,
+    `<rect width="100%" height="100%" fill="#fff"/>`,
+    ...parts,
+    '</svg>',
+    '',
+  ].join('\n');
+}
+
+export function writeReport(run: BenchRun, dir: string): string[] {
+  mkdirSync(dir, { recursive: true });
+  const files = [path.join(dir, 'results.json'), path.join(dir, 'results.md'), path.join(dir, 'chart.svg')];
+  writeFileSync(files[0]!, `${JSON.stringify(run, null, 2)}\n`);
+  writeFileSync(files[1]!, renderMarkdown(run));
+  writeFileSync(files[2]!, renderSvg(run));
+  return files;
+}
