@@ -7,7 +7,7 @@
  * write); anything else arrives as the chain's single value and is resolved here.
  */
 import { Inject, Injectable, Logger, Optional, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
-import { HTTP_CODE_METADATA } from '@nestjs/common/constants.js';
+import { HTTP_CODE_METADATA, INTERCEPTORS_METADATA } from '@nestjs/common/constants.js';
 import { Reflector } from '@nestjs/core';
 import { isObservable, Observable, type Subscription } from 'rxjs';
 import { CleanUp } from './cleanup/clean-up.js';
@@ -15,6 +15,7 @@ import { bindStreamContext } from './cleanup/stream-context.js';
 import { createPlatformResponse } from './connection/create-platform-response.js';
 import { SseConnection } from './connection/sse-connection.js';
 import { SseSourceError } from './errors.js';
+import { HubSource } from './hub/hub-source.js';
 import { resolveSource } from './source/resolve-source.js';
 import { resolveStreamOptions, type SseModuleOptions, type SseRouteOptions } from './sse-module-options.js';
 import { SSE_MODULE_OPTIONS, SSE_ROUTE_OPTIONS } from './sse.constants.js';
@@ -24,6 +25,21 @@ import { SseStream } from './stream/sse-stream.js';
 type Mode = 'unknown' | 'push' | 'value';
 
 let fallbackRegistry: SseStreamRegistry | undefined;
+const innermost = new WeakMap<object, boolean>();
+
+/**
+ * True when no interceptor sits between ours and the handler (ours is the last one declared on
+ * the method): then nobody can observe or map the values, and a hub source may bypass the chain.
+ */
+function isInnermost(handler: object): boolean {
+  let known = innermost.get(handler);
+  if (known === undefined) {
+    const list: unknown[] = Reflect.getMetadata(INTERCEPTORS_METADATA, handler) ?? [];
+    known = list[list.length - 1] === SseInterceptor;
+    innermost.set(handler, known);
+  }
+  return known;
+}
 const logger = new Logger('SseStream');
 
 @Injectable()
@@ -96,9 +112,24 @@ export class SseInterceptor implements NestInterceptor {
             return result;
           }
           mode = 'push';
+          // A hub subscription writes its shared frames straight to the stream: no per-value
+          // trip through rxjs and Nest's chain (what makes a broadcast to N sockets cheap).
+          const direct = result instanceof HubSource && isInnermost(handler) ? result : undefined;
           // Open only once subscribing did not throw, so an Observable that errors on
           // subscribe still reaches the exception filters with its real status.
           return new Observable<unknown>((subscriber) => {
+            if (direct) {
+              const detach = direct.attach({
+                get closed() {
+                  return subscriber.closed;
+                },
+                next: (frame) => stream.push(frame),
+                error: (err: unknown) => subscriber.error(err),
+                complete: () => subscriber.complete(),
+              });
+              if (!subscriber.closed) stream.open();
+              return detach;
+            }
             const subscription = result.subscribe(subscriber);
             if (!subscriber.closed) stream.open();
             return subscription;

@@ -213,6 +213,24 @@ describe.each(PLATFORMS)('hub over HTTP (%s)', (platform) => {
     await until(() => hub.connections() === 0, 2_000, 'connections() to reach 0');
   });
 
+  it('drops a subscriber that stops reading past maxPendingBytes while another keeps receiving', async () => {
+    const { url, hub } = await start({ maxPendingBytes: 256 * 1024 });
+    const stalled = await openRaw(`${url}/rooms/slow`);
+    const reader = await openRaw(`${url}/rooms/slow`);
+    stalled.pause();
+    await until(() => hub.connections('room:slow') === 2, 5_000, 'two subscribers');
+    const big = 'x'.repeat(64 * 1024);
+    for (let i = 0; i < 200 && hub.connections('room:slow') === 2; i++) {
+      await hub.publish('room:slow', { i, big });
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await until(() => hub.connections('room:slow') === 1, 5_000, 'the stalled subscriber to be dropped');
+    const last = await hub.publish('room:slow', 'still here');
+    await reader.waitFor((text) => text.includes(`id: ${last}\ndata: still here`), 10_000);
+    stalled.destroy();
+    reader.destroy();
+  });
+
   it('app.close() ends hub subscribers and runs their CleanUp', async () => {
     const { url } = await start();
     const before = cleanUps;

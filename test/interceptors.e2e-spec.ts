@@ -9,12 +9,25 @@ import {
   type NestInterceptor,
 } from '@nestjs/common';
 import { finalize, map, of, type Observable } from 'rxjs';
-import { Sse, SseModule } from '../lib/index.js';
+import { EncodedFrame, Sse, SseHub, SseModule } from '../lib/index.js';
 import { PLATFORMS, startApp, type RunningApp } from './support/platforms.js';
 import { openRaw } from './support/raw-http.js';
 import { until } from './support/until.js';
 
-const seen = { finalized: 0 };
+const seen = { finalized: 0, hubFrames: 0 };
+
+/** Sees hub frames (an interceptor between ours and the handler) and turns each into its value's text. */
+@Injectable()
+class HubFrameInterceptor implements NestInterceptor {
+  intercept(_context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    return next.handle().pipe(
+      map((frame) => {
+        seen.hubFrames++;
+        return frame instanceof EncodedFrame ? `seen ${String(frame.value)}` : frame;
+      }),
+    );
+  }
+}
 
 @Injectable()
 class UpperCaseInterceptor implements NestInterceptor {
@@ -32,6 +45,19 @@ class TimingInterceptor implements NestInterceptor {
 
 @Controller()
 class InterceptedController {
+  constructor(private readonly hub: SseHub) {}
+
+  @UseInterceptors(HubFrameInterceptor)
+  @Sse('hub-mapped')
+  hubMapped() {
+    return this.hub.subscribe('news');
+  }
+
+  @Sse('hub-direct')
+  hubDirect() {
+    return this.hub.subscribe('news');
+  }
+
   @UseInterceptors(UpperCaseInterceptor)
   @Sse('upper')
   upper() {
@@ -57,6 +83,22 @@ describe.each(PLATFORMS)('interceptors (%s)', (platform) => {
   it('an interceptor declared above @Sse() maps the values of an Observable handler', async () => {
     const res = await openRaw(`${running.url}/upper`);
     expect(await res.waitForEnd()).toBe('data: A\n\ndata: B\n\n');
+  });
+
+  it('hub sources: an interceptor above @Sse() still sees and maps every frame; without one, frames go straight to the socket', async () => {
+    const hub = running.app.get(SseHub);
+    seen.hubFrames = 0;
+    const mapped = await openRaw(`${running.url}/hub-mapped`);
+    const direct = await openRaw(`${running.url}/hub-direct`);
+    await until(() => hub.connections('news') === 2);
+    const first = await hub.publish('news', 'one');
+    await hub.publish('news', 'two');
+    expect(await mapped.waitFor((text) => text.includes('seen two'))).toBe('data: seen one\n\ndata: seen two\n\n');
+    expect(await direct.waitFor((text) => text.includes('two'))).toBe(`id: ${first}\ndata: one\n\nid: ${Number(first) + 1}\ndata: two\n\n`);
+    expect(seen.hubFrames).toBe(2);
+    mapped.destroy();
+    direct.destroy();
+    await until(() => hub.connections('news') === 0);
   });
 
   it('a global interceptor sees the stream end (finalize runs once per stream)', async () => {

@@ -6,7 +6,7 @@
  * a Redis implementation fills them without the hub changing.
  */
 import { Inject, Injectable, Logger, Optional, type OnApplicationShutdown } from '@nestjs/common';
-import { Observable, type Subscriber } from 'rxjs';
+import type { Observable } from 'rxjs';
 import { SseOptionsError, SseSerializationError } from '../errors.js';
 import {
   ResumableStreams,
@@ -19,6 +19,7 @@ import { SSE_MODULE_OPTIONS } from '../sse.constants.js';
 import { EncodedFrame } from '../wire/encoded-frame.js';
 import { encodeFields, encodeValue, jsonSerializer, withoutId, type SseSerializer } from '../wire/encode-frame.js';
 import { SseEvent } from '../wire/sse-event.js';
+import { HubSource, type HubSink } from './hub-source.js';
 import { InMemoryHubStore } from './in-memory-hub-store.js';
 import { InProcessTransport } from './in-process-transport.js';
 import type { HubEvent, HubReplay, MaybePromise, SseHubStore } from './sse-hub-store.js';
@@ -65,7 +66,8 @@ export interface SseGapNotice {
   readonly channels: readonly string[];
 }
 
-type Deliver = (event: HubEvent) => void;
+/** One subscription's entry point: the event and its (shared) frame. */
+type Deliver = (event: HubEvent, frame: EncodedFrame) => void;
 
 /**
  * Channels, bounded history and resume by Last-Event-ID. Provided by `SseModule`; inject it.
@@ -86,7 +88,7 @@ export class SseHub implements OnApplicationShutdown {
   private readonly serializer: SseSerializer;
   private readonly byChannel = new Map<string, Set<Deliver>>();
   private readonly frames = new WeakMap<HubEvent, EncodedFrame>();
-  private readonly subscribers = new Set<Subscriber<EncodedFrame>>();
+  private readonly subscribers = new Set<HubSink>();
   private readonly resumable: ResumableStreams;
   private readonly stopListening: () => void;
   private closed = false;
@@ -127,19 +129,19 @@ export class SseHub implements OnApplicationShutdown {
    * `lastEventId`, every held event after it first (no gap, no duplicate, in order). When the
    * store no longer holds all of them, an `sse-gap` event comes first ({@link SSE_GAP_EVENT}).
    */
-  subscribe<T = unknown>(channels: string | readonly string[], options: SseSubscribeOptions<T> = {}): Observable<EncodedFrame<T>> {
+  subscribe<T = unknown>(channels: string | readonly string[], options: SseSubscribeOptions<T> = {}): HubSource<T> {
     this.assertOpen('subscribe');
     const list = normalizeChannels(channels, 'subscribe');
     const { lastEventId, filter, presence } = options;
     if (filter !== undefined && typeof filter !== 'function') {
       throw new TypeError('hub.subscribe(): "filter" must be a function (event) => boolean.');
     }
-    return new Observable<EncodedFrame<T>>((subscriber) => {
+    return new HubSource<T>((subscriber) => {
       if (this.closed) {
         subscriber.complete();
-        return undefined;
+        return () => undefined;
       }
-      const emit = (event: HubEvent): void => {
+      const emit = (event: HubEvent, frame: EncodedFrame): void => {
         if (subscriber.closed) return;
         if (filter) {
           let keep: boolean;
@@ -151,24 +153,24 @@ export class SseHub implements OnApplicationShutdown {
           }
           if (!keep) return;
         }
-        subscriber.next(this.frameOf(event) as EncodedFrame<T>);
+        subscriber.next(frame as EncodedFrame<T>);
       };
       // Live events that arrive while the replay is read wait here, so none is missed.
-      let pending: HubEvent[] | undefined = lastEventId === undefined ? undefined : [];
+      let pending: Array<[HubEvent, EncodedFrame]> | undefined = lastEventId === undefined ? undefined : [];
       // Ids already replayed: a live copy of one of them (a publish racing the read) is dropped.
       let replayed: Set<string> | undefined;
-      const deliver: Deliver = (event) => {
+      const deliver: Deliver = (event, frame) => {
         if (pending) {
-          pending.push(event);
+          pending.push([event, frame]);
           return;
         }
         if (replayed) {
           if (replayed.has(event.id)) return;
           replayed = undefined;
         }
-        emit(event);
+        emit(event, frame);
       };
-      const sink = subscriber as Subscriber<EncodedFrame>;
+      const sink = subscriber as HubSink;
       this.subscribers.add(sink);
       this.register(list, deliver);
       let joined = false;
@@ -186,11 +188,11 @@ export class SseHub implements OnApplicationShutdown {
           replayed = new Set();
           for (const event of replay.events) {
             replayed.add(event.id);
-            emit(event);
+            emit(event, this.frameOf(event));
           }
           const waiting = pending ?? [];
           pending = undefined;
-          for (const event of waiting) deliver(event);
+          for (const [event, frame] of waiting) deliver(event, frame);
           join();
         };
         try {
@@ -277,9 +279,12 @@ export class SseHub implements OnApplicationShutdown {
     const { channels } = event;
     if (channels.length === 1) {
       const set = this.byChannel.get(channels[0]);
-      if (set) for (const deliver of set) deliver(event);
+      if (!set) return;
+      const frame = this.frameOf(event);
+      for (const deliver of set) deliver(event, frame);
       return;
     }
+    const frame = this.frameOf(event);
     const reached = new Set<Deliver>();
     for (const channel of channels) {
       const set = this.byChannel.get(channel);
@@ -287,7 +292,7 @@ export class SseHub implements OnApplicationShutdown {
       for (const deliver of set) {
         if (reached.has(deliver)) continue;
         reached.add(deliver);
-        deliver(event);
+        deliver(event, frame);
       }
     }
   }

@@ -43,6 +43,8 @@ export class SseStream {
   private heartbeat: Heartbeat | undefined;
   private sourceTeardown: (() => void) | undefined;
   private readonly endListeners: Array<(reason: SseEndReason) => void> = [];
+  /** Whether the socket took the last frame without asking to wait (then nothing is piling up). */
+  private lastWriteFlowing = true;
 
   constructor(private readonly init: SseStreamInit) {
     init.connection.onClose(() => this.end(init.connection.clientGone ? 'client-gone' : 'complete'));
@@ -124,14 +126,15 @@ export class SseStream {
       return false;
     }
     if (frame === undefined) return true;
-    this.init.connection.write(frame);
+    this.lastWriteFlowing = this.init.connection.write(frame);
     this.heartbeat?.touch();
     return true;
   }
 
   /** A value from a push source: written now; past `maxPendingBytes` the client is dropped. */
   push(value: unknown): void {
-    if (!this.write(value)) return;
+    // While the socket keeps up, its buffer is below its high-water mark: nothing to measure.
+    if (!this.write(value) || this.lastWriteFlowing) return;
     const pending = this.init.connection.pendingBytes;
     const max = this.init.options.maxPendingBytes;
     if (pending > max) {
