@@ -24,7 +24,8 @@ export interface CleanUpErrorSink {
  */
 export class CleanUp {
   private readonly fns: CleanUpFn[] = [];
-  private readonly controller = new AbortController();
+  // Made on first use of `signal`: most streams never ask, and an AbortController costs memory per stream.
+  private controller: AbortController | undefined;
   private endReason: SseEndReason | undefined;
   private running: Promise<void> | undefined;
 
@@ -32,6 +33,10 @@ export class CleanUp {
 
   /** Aborted when the stream ends; pass it to `fetch`, timers or your own loops. */
   get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.endReason !== undefined) this.controller.abort(this.endReason);
+    }
     return this.controller.signal;
   }
 
@@ -77,7 +82,7 @@ export class CleanUp {
   run(reason: SseEndReason): Promise<void> {
     if (this.running) return this.running;
     this.endReason = reason;
-    this.controller.abort(reason);
+    this.controller?.abort(reason);
     this.running = this.drain();
     return this.running;
   }
