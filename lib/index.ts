@@ -18,6 +18,7 @@ export {
   type SseSubscribeOptions,
   type SseGapNotice,
 } from './hub/sse-hub.js';
+export { HubSource, type HubSink } from './hub/hub-source.js';
 export { InMemoryHubStore, DEFAULT_HISTORY_MAX_EVENTS } from './hub/in-memory-hub-store.js';
 export { InProcessTransport } from './hub/in-process-transport.js';
 export type { SseHubStore, HubEvent, HubEventInput, HubReplay, MaybePromise } from './hub/sse-hub-store.js';
