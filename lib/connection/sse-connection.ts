@@ -3,7 +3,9 @@
  * reports backpressure and notices the client leaving (from the response/socket, never from
  * the request body, which "closes" as soon as a POST body is read).
  */
-import type { OutgoingHttpHeaders } from 'node:http';
+import { ServerResponse, type OutgoingHttpHeaders } from 'node:http';
+import type { Socket } from 'node:net';
+import { httpChunk, sharedHttpChunk } from './http-chunk.js';
 import type { PlatformResponse } from './platform-response.js';
 
 const SSE_HEADERS: OutgoingHttpHeaders = {
@@ -17,6 +19,14 @@ export class SseConnection {
   private finished = false;
   private gone = false;
   private closed = false;
+  /**
+   * Set when frames go straight to the socket as HTTP chunks (see open()): Node's
+   * `res.write()` costs several times more per frame, and on Express (whose responses each
+   * get their own hidden class) more still.
+   */
+  private socket: Socket | undefined;
+  /** The socket is corked until the end of this tick: frames written in one tick leave in one syscall. */
+  private corked = false;
   private readonly closeListeners = new Set<() => void>();
   private readonly onResponseClose = (): void => {
     // 'close' after our own end() is the normal finish; before it, the client left.
@@ -53,12 +63,12 @@ export class SseConnection {
 
   /** Bytes accepted by write() but not yet handed to the kernel. */
   get pendingBytes(): number {
-    return this.platform.response.writableLength;
+    return this.socket ? this.socket.writableLength : this.platform.response.writableLength;
   }
 
   /** True when the socket asked the writer to wait for 'drain'. */
   get needsDrain(): boolean {
-    return this.platform.response.writableNeedDrain;
+    return this.socket ? this.socket.writableNeedDrain : this.platform.response.writableNeedDrain;
   }
 
   get requestHeaders() {
@@ -101,28 +111,53 @@ export class SseConnection {
     response.socket?.setNoDelay?.(true);
     response.writeHead(statusCode);
     response.flushHeaders();
+    this.socket = directSocket(response);
   }
 
   /** Writes one whole frame. Returns false when the socket wants the writer to wait for drain. */
   write(frame: string | Buffer): boolean {
     if (!this.isOpen) return false;
+    if (this.socket) return this.writeDirect(this.socket, httpChunk(frame));
     return this.platform.response.write(frame);
+  }
+
+  /** Writes a frame that many streams write (a hub broadcast): its HTTP chunk is built once for all. */
+  writeShared(frame: Buffer): boolean {
+    if (!this.isOpen) return false;
+    if (this.socket) return this.writeDirect(this.socket, sharedHttpChunk(frame));
+    return this.platform.response.write(frame);
+  }
+
+  /** As Node does for `res.write()`: cork for the rest of the tick, so a burst becomes one writev. */
+  private writeDirect(socket: Socket, chunk: string | Buffer): boolean {
+    if (!this.corked) {
+      this.corked = true;
+      socket.cork();
+      process.nextTick(uncork, this, socket);
+    }
+    return socket.write(chunk);
+  }
+
+  /** @internal */
+  uncorked(): void {
+    this.corked = false;
   }
 
   /** Resolves true once the socket drains, false if the response closes first. */
   waitForDrain(): Promise<boolean> {
-    const { response } = this.platform;
     if (!this.isOpen) return Promise.resolve(false);
-    if (!response.writableNeedDrain) return Promise.resolve(true);
+    if (!this.needsDrain) return Promise.resolve(true);
+    // Direct writes fill the socket's buffer, and only the socket then says when it drained.
+    const emitter = this.socket ?? this.platform.response;
     return new Promise((resolve) => {
       const done = (drained: boolean) => {
-        response.off('drain', onDrain);
+        emitter.off('drain', onDrain);
         removeClose();
         resolve(drained);
       };
       const onDrain = () => done(true);
       const removeClose = this.onClose(() => done(false));
-      response.once('drain', onDrain);
+      emitter.once('drain', onDrain);
     });
   }
 
@@ -163,4 +198,24 @@ export class SseConnection {
     this.platform.response.off('close', this.onResponseClose);
     this.closeListeners.clear();
   }
+}
+
+/**
+ * The socket to write chunks to, when that is exactly what `res.write()` would do: a chunked
+ * HTTP/1.1 body, head already on this socket, nothing queued in the response, and `write` not
+ * replaced by a middleware (compression). Otherwise `undefined`: frames go through `res.write()`.
+ * Reads two long-standing Node internals defensively; if they change, the fallback is taken.
+ */
+function uncork(connection: SseConnection, socket: Socket): void {
+  connection.uncorked();
+  socket.uncork();
+}
+
+function directSocket(response: ServerResponse): Socket | undefined {
+  const internals = response as ServerResponse & { chunkedEncoding?: unknown; outputData?: unknown[] };
+  const socket = response.socket as (Socket & { _httpMessage?: unknown }) | null;
+  if (!socket || socket.destroyed || !socket.writable) return undefined;
+  if (internals.chunkedEncoding !== true || !Array.isArray(internals.outputData) || internals.outputData.length > 0) return undefined;
+  if (socket._httpMessage !== response || response.write !== ServerResponse.prototype.write) return undefined;
+  return socket;
 }

@@ -11,6 +11,7 @@ import type { ResolvedStreamOptions } from '../sse-module-options.js';
 import { SSE_ERROR_EVENT } from '../sse.constants.js';
 import { SseOverflowError } from '../errors.js';
 import { encodeComment, encodeFields, encodeRetry, encodeValue } from '../wire/encode-frame.js';
+import { EncodedFrame } from '../wire/encoded-frame.js';
 import type { SseEventInit } from '../wire/sse-event.js';
 
 export interface SseStreamLogger {
@@ -118,6 +119,12 @@ export class SseStream {
   write(value: unknown): boolean {
     if (this.state === 'pending' && !this.open()) return false;
     if (this.state !== 'open') return false;
+    if (value instanceof EncodedFrame) {
+      // Shared by every stream it is broadcast to: written as is.
+      this.lastWriteFlowing = this.init.connection.writeShared(value.bytes);
+      this.heartbeat?.touch();
+      return true;
+    }
     let frame: string | Buffer | undefined;
     try {
       frame = encodeValue(value, this.init.options.serializer);
