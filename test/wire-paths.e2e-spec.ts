@@ -26,12 +26,18 @@ class WireController {
 @Module({ imports: [SseModule.forRoot({ heartbeat: false })], controllers: [WireController] })
 class WireModule {}
 
-/** Sends a raw request and collects every byte until the server closes or `done` says so. */
-function rawExchange(url: string, request: string, done: (text: string) => boolean = () => false): Promise<string> {
+/** Sends a raw request and collects every byte until the server closes, `done` says so, or `forMs` passed. */
+function rawExchange(url: string, request: string, done: (text: string) => boolean = () => false, forMs?: number): Promise<string> {
   const { port } = new URL(url);
   return new Promise((resolve, reject) => {
     const socket = net.connect(Number(port), '127.0.0.1', () => socket.write(request));
     let text = '';
+    if (forMs !== undefined) {
+      setTimeout(() => {
+        socket.destroy();
+        resolve(text);
+      }, forMs);
+    }
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => {
       text += chunk;
@@ -68,6 +74,22 @@ describe.each(PLATFORMS)('wire paths (%s)', (platform) => {
     expect(response).toMatch(/^HTTP\/1\.[01] 200/);
     expect(response.toLowerCase()).not.toContain('transfer-encoding');
     expect(body(response)).toBe('data: a\n\ndata: é😀\n\n');
+  });
+
+  it('HEAD: the head only, never a frame on the socket', async () => {
+    // Everything the server sends within 300 ms (it would have streamed both frames by then).
+    const all = await rawExchange(running.url, 'HEAD /feed HTTP/1.1\r\nHost: x\r\n\r\n', undefined, 300);
+    expect(all).toMatch(/^HTTP\/1\.1 200/);
+    expect(all.toLowerCase()).toContain('content-type: text/event-stream');
+    expect(body(all)).toBe('');
+  });
+
+  it('HEAD ends the stream at once: no subscription is left running for it', async () => {
+    const hub = running.app.get(SseHub);
+    const all = await rawExchange(running.url, 'HEAD /room HTTP/1.1\r\nHost: x\r\n\r\n', undefined, 300);
+    expect(all).toMatch(/^HTTP\/1\.1 200/);
+    // Counted right after the head went out (the socket is still open, keep-alive).
+    expect(hub.connections('wire')).toBe(0);
   });
 
   it('a hub broadcast reaches HTTP/1.1 and HTTP/1.0 clients alike', async () => {

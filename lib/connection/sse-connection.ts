@@ -71,6 +71,11 @@ export class SseConnection {
     return this.socket ? this.socket.writableNeedDrain : this.platform.response.writableNeedDrain;
   }
 
+  /** A HEAD request: the head is the whole answer. */
+  get isHead(): boolean {
+    return this.platform.request.method === 'HEAD';
+  }
+
   get requestHeaders() {
     return this.platform.request.headers;
   }
@@ -107,7 +112,8 @@ export class SseConnection {
     response.removeHeader('content-length');
     response.removeHeader('content-encoding');
     for (const [name, value] of Object.entries(SSE_HEADERS)) response.setHeader(name, value as string);
-    if (request.httpVersionMajor === 1) response.setHeader('connection', 'keep-alive');
+    // HTTP/1.1 only: HTTP/2 forbids the header, and an HTTP/1.0 body without a length ends with the connection.
+    if (request.httpVersion === '1.1') response.setHeader('connection', 'keep-alive');
     response.socket?.setNoDelay?.(true);
     response.writeHead(statusCode);
     response.flushHeaders();
@@ -202,7 +208,7 @@ export class SseConnection {
 
 /**
  * The socket to write chunks to, when that is exactly what `res.write()` would do: a chunked
- * HTTP/1.1 body, head already on this socket, nothing queued in the response, and `write` not
+ * HTTP/1.1 body (not HEAD), head already on this socket, nothing queued in the response, and `write` not
  * replaced by a middleware (compression). Otherwise `undefined`: frames go through `res.write()`.
  * Reads two long-standing Node internals defensively; if they change, the fallback is taken.
  */
@@ -212,10 +218,17 @@ function uncork(connection: SseConnection, socket: Socket): void {
 }
 
 function directSocket(response: ServerResponse): Socket | undefined {
-  const internals = response as ServerResponse & { chunkedEncoding?: unknown; outputData?: unknown[] };
+  const internals = response as ServerResponse & { chunkedEncoding?: unknown; outputData?: unknown[]; _hasBody?: unknown };
   const socket = response.socket as (Socket & { _httpMessage?: unknown }) | null;
   if (!socket || socket.destroyed || !socket.writable) return undefined;
-  if (internals.chunkedEncoding !== true || !Array.isArray(internals.outputData) || internals.outputData.length > 0) return undefined;
+  // A HEAD response has no body: res.write() drops what we write, a socket would not.
+  if (
+    internals._hasBody !== true ||
+    internals.chunkedEncoding !== true ||
+    !Array.isArray(internals.outputData) ||
+    internals.outputData.length > 0
+  )
+    return undefined;
   if (socket._httpMessage !== response || response.write !== ServerResponse.prototype.write) return undefined;
   return socket;
 }

@@ -302,13 +302,16 @@ describe('SseHub', () => {
     };
     await publishMany(100_000);
     gc();
+    gc();
     const before = process.memoryUsage().heapUsed;
     for (let round = 0; round < 9; round++) await publishMany(100_000);
     gc();
+    gc();
     const growth = process.memoryUsage().heapUsed - before;
     expect(store.size('busy')).toBe(1000);
-    // 900,000 more events held would take hundreds of MB; a bounded history grows by almost nothing.
-    expect(growth).toBeLessThan(8 * 1024 * 1024);
+    // 900,000 more events held would take well over 150 MB; a bounded history grows by a few MB
+    // at most (JIT code and allocator noise, which is why the bound is not tighter).
+    expect(growth).toBeLessThan(32 * 1024 * 1024);
     const last = collect(hub.subscribe('busy', { lastEventId: '999999' }));
     expect(last.events.map((e) => e.id)).toEqual(['1000000']);
     last.sub.unsubscribe();

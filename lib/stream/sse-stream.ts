@@ -92,6 +92,12 @@ export class SseStream {
     }
     this.state = 'open';
     connection.open(this.init.statusCode);
+    if (connection.isHead) {
+      // Express and Fastify route HEAD to the GET handler: answer the head (status and SSE
+      // headers, so a probe sees what GET would give) and end, rather than stream into nothing.
+      this.end('complete');
+      return false;
+    }
     if (options.retry !== undefined) connection.write(encodeRetry(options.retry));
     if (options.heartbeat !== false) {
       const frame = options.heartbeatEvent ? encodeFields({ event: options.heartbeatEvent, data: '' }) : encodeComment();
