@@ -36,9 +36,9 @@ export const FULL_CONFIG: BenchConfig = {
 
 export const QUICK_CONFIG: BenchConfig = {
   mode: 'quick',
-  fanout: { clients: [1_000], saturationDeliveriesPerSec: 1_000_000, fixedDeliveriesPerSec: 5_000, warmupMs: 300, windowMs: 1_000 },
-  single: { events: 100_000, timeoutMs: 5_000 },
-  idle: { connections: 1_000, heartbeatMs: 1_000, holdMs: 1_100 },
-  churn: { concurrency: 32, warmupMs: 200, durationMs: 1_000 },
+  fanout: { clients: [1_000], saturationDeliveriesPerSec: 1_000_000, fixedDeliveriesPerSec: 5_000, warmupMs: 200, windowMs: 600 },
+  single: { events: 50_000, timeoutMs: 5_000 },
+  idle: { connections: 500, heartbeatMs: 500, holdMs: 600 },
+  churn: { concurrency: 32, warmupMs: 100, durationMs: 600 },
   connectConcurrency: 256,
 };
