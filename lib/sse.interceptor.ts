@@ -111,25 +111,17 @@ export class SseInterceptor implements NestInterceptor {
             mode = 'value';
             return result;
           }
+          // A hub subscription writes its shared frames straight to the stream: no per-value trip
+          // through rxjs and Nest's chain, which also completes at once instead of staying
+          // subscribed for the stream's life (what makes a broadcast to N idle sockets cheap).
+          if (result instanceof HubSource && isInnermost(handler)) {
+            mode = 'value';
+            return new DirectHubResult(result);
+          }
           mode = 'push';
-          // A hub subscription writes its shared frames straight to the stream: no per-value
-          // trip through rxjs and Nest's chain (what makes a broadcast to N sockets cheap).
-          const direct = result instanceof HubSource && isInnermost(handler) ? result : undefined;
           // Open only once subscribing did not throw, so an Observable that errors on
           // subscribe still reaches the exception filters with its real status.
           return new Observable<unknown>((subscriber) => {
-            if (direct) {
-              const detach = direct.attach({
-                get closed() {
-                  return subscriber.closed;
-                },
-                next: (frame) => stream.push(frame),
-                error: (err: unknown) => subscriber.error(err),
-                complete: () => subscriber.complete(),
-              });
-              if (!subscriber.closed) stream.open();
-              return detach;
-            }
             const subscription = result.subscribe(subscriber);
             if (!subscriber.closed) stream.open();
             return subscription;
@@ -177,6 +169,10 @@ export class SseInterceptor implements NestInterceptor {
   }
 
   private startFromResult(stream: SseStream, value: unknown, route: string, failBeforeOpen: (err: unknown) => void): void {
+    if (value instanceof DirectHubResult) {
+      if (!stream.isEnded) attachHub(stream, value.source, failBeforeOpen);
+      return;
+    }
     const source = resolveSource(value);
     if (!source) {
       failBeforeOpen(new SseSourceError(route, value));
@@ -205,4 +201,31 @@ export class SseInterceptor implements NestInterceptor {
       }
     }
   }
+}
+
+/** What the wrapped handler hands Nest instead of a hub subscription: one plain value, so Nest's chain completes at once. */
+class DirectHubResult {
+  constructor(readonly source: HubSource) {}
+}
+
+/** Feeds a hub subscription's frames straight into the stream. */
+function attachHub(stream: SseStream, source: HubSource, failBeforeOpen: (err: unknown) => void): void {
+  const detach = source.attach({
+    get closed() {
+      return stream.isEnded;
+    },
+    next: (frame) => stream.push(frame),
+    error: (err: unknown) => {
+      if (stream.isOpen) stream.fail(err);
+      else if (!stream.isEnded) failBeforeOpen(err);
+    },
+    complete: () => {
+      // A subscription that ends before anything was sent still opens (and ends) a stream.
+      if (!stream.isEnded) stream.open();
+      stream.end('complete');
+    },
+  });
+  stream.setSourceTeardown(detach);
+  // Open once attaching did not fail, so such an error still reaches the exception filters.
+  if (!stream.isEnded) stream.open();
 }
