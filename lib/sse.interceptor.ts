@@ -4,7 +4,9 @@
  * Nest flattens an Observable returned by a handler into the interceptor chain, so what the
  * handler itself returned is reported by the wrapper `@Sse()` puts around it (see
  * sse.decorator.ts): an Observable means "push" (every emission of the chain is a value to
- * write); anything else arrives as the chain's single value and is resolved here.
+ * write); anything else arrives as the chain's single value and is resolved here. A hub
+ * subscription with no interceptor between ours and the handler is handed to the chain as one
+ * such value too, and attached to the stream directly (see attachHub).
  */
 import { Inject, Injectable, Logger, Optional, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import { HTTP_CODE_METADATA, INTERCEPTORS_METADATA } from '@nestjs/common/constants.js';
