@@ -25,8 +25,6 @@ export class SseConnection {
    * get their own hidden class) more still.
    */
   private socket: Socket | undefined;
-  /** The socket is corked until the end of this tick: frames written in one tick leave in one syscall. */
-  private corked = false;
   private readonly closeListeners = new Set<() => void>();
   private readonly onResponseClose = (): void => {
     // 'close' after our own end() is the normal finish; before it, the client left.
@@ -64,6 +62,16 @@ export class SseConnection {
   /** Bytes accepted by write() but not yet handed to the kernel. */
   get pendingBytes(): number {
     return this.socket ? this.socket.writableLength : this.platform.response.writableLength;
+  }
+
+  /**
+   * True when more than `max` bytes wait for a client that does not read. While the socket has
+   * not asked to wait, less than its high-water mark is buffered: no need to count.
+   */
+  hasPendingOver(max: number): boolean {
+    const writable = this.socket ?? this.platform.response;
+    if (!this.needsDrain && max >= writable.writableHighWaterMark) return false;
+    return this.pendingBytes > max;
   }
 
   /** True when the socket asked the writer to wait for 'drain'. */
@@ -136,17 +144,11 @@ export class SseConnection {
 
   /** As Node does for `res.write()`: cork for the rest of the tick, so a burst becomes one writev. */
   private writeDirect(socket: Socket, chunk: string | Buffer): boolean {
-    if (!this.corked) {
-      this.corked = true;
+    if (socket.writableCorked === 0) {
       socket.cork();
-      process.nextTick(uncork, this, socket);
+      process.nextTick(uncork, socket);
     }
     return socket.write(chunk);
-  }
-
-  /** @internal */
-  uncorked(): void {
-    this.corked = false;
   }
 
   /** Resolves true once the socket drains, false if the response closes first. */
@@ -206,17 +208,16 @@ export class SseConnection {
   }
 }
 
+function uncork(socket: Socket): void {
+  socket.uncork();
+}
+
 /**
  * The socket to write chunks to, when that is exactly what `res.write()` would do: a chunked
  * HTTP/1.1 body (not HEAD), head already on this socket, nothing queued in the response, and `write` not
  * replaced by a middleware (compression). Otherwise `undefined`: frames go through `res.write()`.
- * Reads two long-standing Node internals defensively; if they change, the fallback is taken.
+ * Reads long-standing Node internals defensively; if they change, the fallback is taken.
  */
-function uncork(connection: SseConnection, socket: Socket): void {
-  connection.uncorked();
-  socket.uncork();
-}
-
 function directSocket(response: ServerResponse): Socket | undefined {
   const internals = response as ServerResponse & { chunkedEncoding?: unknown; outputData?: unknown[]; _hasBody?: unknown };
   const socket = response.socket as (Socket & { _httpMessage?: unknown }) | null;

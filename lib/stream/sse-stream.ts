@@ -44,8 +44,6 @@ export class SseStream {
   private heartbeat: Heartbeat | undefined;
   private sourceTeardown: (() => void) | undefined;
   private readonly endListeners: Array<(reason: SseEndReason) => void> = [];
-  /** Whether the socket took the last frame without asking to wait (then nothing is piling up). */
-  private lastWriteFlowing = true;
 
   constructor(private readonly init: SseStreamInit) {
     init.connection.onClose(() => this.end(init.connection.clientGone ? 'client-gone' : 'complete'));
@@ -127,7 +125,7 @@ export class SseStream {
     if (this.state !== 'open') return false;
     if (value instanceof EncodedFrame) {
       // Shared by every stream it is broadcast to: written as is.
-      this.lastWriteFlowing = this.init.connection.writeShared(value.bytes);
+      this.init.connection.writeShared(value.bytes);
       this.heartbeat?.touch();
       return true;
     }
@@ -139,18 +137,17 @@ export class SseStream {
       return false;
     }
     if (frame === undefined) return true;
-    this.lastWriteFlowing = this.init.connection.write(frame);
+    this.init.connection.write(frame);
     this.heartbeat?.touch();
     return true;
   }
 
   /** A value from a push source: written now; past `maxPendingBytes` the client is dropped. */
   push(value: unknown): void {
-    // While the socket keeps up, its buffer is below its high-water mark: nothing to measure.
-    if (!this.write(value) || this.lastWriteFlowing) return;
-    const pending = this.init.connection.pendingBytes;
+    if (!this.write(value)) return;
     const max = this.init.options.maxPendingBytes;
-    if (pending > max) {
+    if (this.init.connection.hasPendingOver(max)) {
+      const pending = this.init.connection.pendingBytes;
       this.init.logger.warn(`${this.init.route}: ${new SseOverflowError(pending, max).message}`);
       this.end('overflow');
     }
