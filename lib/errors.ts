@@ -75,3 +75,13 @@ export class SseOverflowError extends SseError {
 export class SseOptionsError extends SseError {
   override name = 'SseOptionsError';
 }
+
+/** The route set a status or header that cannot be sent; found before anything was written, so the exception filters answer. */
+export class SseHeadError extends SseError {
+  override name = 'SseHeadError';
+  constructor(what: string, reason: string) {
+    super(
+      `Cannot start the event stream: the route's ${what} cannot be sent (${reason}). Fix the value set by @Header(), an interceptor or the handler.`,
+    );
+  }
+}

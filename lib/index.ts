@@ -34,4 +34,14 @@ export type {
   SseStreamOptions,
   SseConnectionsPerKey,
 } from './sse-module-options.js';
-export { SseError, SseFieldError, SseOptionsError, SseOverflowError, SseSerializationError, SseSourceError } from './errors.js';
+export {
+  SseError,
+  SseFieldError,
+  SseHeadError,
+  SseOptionsError,
+  SseOverflowError,
+  SseSerializationError,
+  SseSourceError,
+} from './errors.js';
+export { SSE_STREAM_OPEN_CHANNEL, SSE_STREAM_END_CHANNEL, type SseStreamOpenMessage, type SseStreamEndMessage } from './diagnostics.js';
+export type { SseWriterName } from './connection/sse-connection.js';

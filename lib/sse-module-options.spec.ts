@@ -52,7 +52,15 @@ describe('validateStreamOptions', () => {
     expect(() => validateStreamOptions(WHERE, { heartbeat: 2_147_483_647, shutdownGracePeriod: 2_147_483_647 })).not.toThrow();
   });
 
-  const integerOptions = ['heartbeat', 'retry', 'maxPendingBytes', 'maxConnections', 'shutdownGracePeriod', 'retryAfterSeconds'];
+  const integerOptions = [
+    'heartbeat',
+    'retry',
+    'maxPendingBytes',
+    'maxConnections',
+    'shutdownGracePeriod',
+    'retryAfterSeconds',
+    'headWaitMs',
+  ];
   const badIntegers: Array<[string, unknown]> = [
     ['negative', -1],
     ['fractional', 1.5],
@@ -64,7 +72,10 @@ describe('validateStreamOptions', () => {
     ['a bigint', 1000n],
     ['an object', { ms: 1 }],
   ];
-  const cases = integerOptions.flatMap((name) => badIntegers.map(([label, value]) => [name, label, value] as const));
+  const cases = integerOptions
+    .flatMap((name) => badIntegers.map(([label, value]) => [name, label, value] as const))
+    // Infinity lifts the bound (as maxPendingDataLength's does in Nest).
+    .filter(([name, label]) => !(name === 'maxPendingBytes' && label === 'Infinity'));
 
   it.each(cases)('rejects %s %s, naming the option', (name, _label, value) => {
     const err = validationError({ [name]: value });
@@ -160,6 +171,7 @@ describe('resolveStreamOptions', () => {
       maxPendingBytes: DEFAULT_MAX_PENDING_BYTES,
       serializer: jsonSerializer,
       connectionsPerKey: undefined,
+      headWaitMs: 250,
     });
     expect(DEFAULT_HEARTBEAT_MS).toBe(15_000);
     expect(DEFAULT_MAX_PENDING_BYTES).toBe(4 * 1024 * 1024);
@@ -173,7 +185,7 @@ describe('resolveStreamOptions', () => {
         { heartbeat: 1000, heartbeatEvent: 'hb', retry: 500, maxPendingBytes: 10, serializer, connectionsPerKey },
         undefined,
       ),
-    ).toEqual({ heartbeat: 1000, heartbeatEvent: 'hb', retry: 500, maxPendingBytes: 10, serializer, connectionsPerKey });
+    ).toEqual({ heartbeat: 1000, heartbeatEvent: 'hb', retry: 500, maxPendingBytes: 10, serializer, connectionsPerKey, headWaitMs: 250 });
   });
 
   it('takes route options over module options', () => {
@@ -204,6 +216,7 @@ describe('resolveStreamOptions', () => {
       maxPendingBytes: 20,
       serializer: routeSerializer,
       connectionsPerKey: { key, max: 1 },
+      headWaitMs: 250,
     });
     expect(resolved.serializer).toBe(routeSerializer);
   });
@@ -230,10 +243,19 @@ describe('resolveStreamOptions', () => {
     });
   });
 
+  it("maps Nest's maxPendingDataLength to maxPendingBytes: one for one, 0 lifts it, NaN is the default", () => {
+    const nest = (value: number) => resolveStreamOptions({ maxPendingBytes: 99 }, { maxPendingDataLength: value }).maxPendingBytes;
+    expect(nest(1024)).toBe(1024);
+    expect(nest(0)).toBe(Infinity);
+    expect(nest(Infinity)).toBe(Infinity);
+    expect(nest(NaN)).toBe(99);
+  });
+
   it('ignores module-only options', () => {
     const resolved = resolveStreamOptions({ maxConnections: 5, shutdownGracePeriod: 10, farewell: { data: 'bye' } }, undefined);
     expect(Object.keys(resolved).sort()).toEqual([
       'connectionsPerKey',
+      'headWaitMs',
       'heartbeat',
       'heartbeatEvent',
       'maxPendingBytes',

@@ -20,8 +20,18 @@ export interface SseStreamOptions {
   heartbeatEvent?: string;
   /** Reconnection delay (ms) sent to the client once at connect. Default: not sent. */
   retry?: number;
-  /** Bound of bytes buffered for a client that does not read a push source. Default 4 MiB. */
+  /**
+   * Bytes that may wait for a client that does not read a push source (an Observable, live hub
+   * events); counted before each write, so one larger event is still delivered. Past it the
+   * client is dropped (it reconnects with its Last-Event-ID). `Infinity` lifts it. Default 4 MiB.
+   */
   maxPendingBytes?: number;
+  /**
+   * How long (ms) the head waits for an async generator's (any pull source's) first value, so that
+   * a throw before its first `yield` (`NotFoundException`) is answered with its real status. A
+   * slower first value gets the head when the wait ends. `0` sends the head at once. Default 250.
+   */
+  headWaitMs?: number;
   /** Turns non-string data into text. Default `JSON.stringify`. */
   serializer?: SseSerializer;
   /** Open streams allowed per key (429 past it). Default: no limit. */
@@ -44,6 +54,13 @@ export interface SseModuleOptions extends SseStreamOptions, SseHubOptions {
 export interface SseRouteOptions extends SseStreamOptions {
   /** HTTP method. Default GET. */
   method?: RequestMethod | 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS' | 'HEAD' | 'ALL';
+  /**
+   * `@nestjs/common`'s option, accepted so a migrated route keeps compiling and working: Nest
+   * counts characters of event data, this library bytes on the socket, so it becomes
+   * `maxPendingBytes` one for one (0 or `Infinity` lift the bound, as in Nest; `NaN` is the
+   * default). Use `maxPendingBytes` in new code; giving both is an error.
+   */
+  maxPendingDataLength?: number;
 }
 
 /** Options of `SseModule.forRootAsync()`. */
@@ -60,9 +77,11 @@ export interface ResolvedStreamOptions {
   maxPendingBytes: number;
   serializer: SseSerializer;
   connectionsPerKey: SseConnectionsPerKey | undefined;
+  headWaitMs: number;
 }
 
 export const DEFAULT_HEARTBEAT_MS = 15_000;
+export const DEFAULT_HEAD_WAIT_MS = 250;
 export const DEFAULT_MAX_PENDING_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_SHUTDOWN_GRACE_MS = 1_000;
 export const DEFAULT_RETRY_AFTER_SECONDS = 5;
@@ -99,11 +118,21 @@ function checkTimerDelay(where: string, name: string, value: unknown): void {
 }
 
 /** Validates options at start-up so mistakes fail loudly with the option's name. */
-export function validateStreamOptions(where: string, options: SseStreamOptions & SseModuleOptions): void {
+export function validateStreamOptions(where: string, options: SseRouteOptions & SseModuleOptions): void {
+  const nestLimit = options.maxPendingDataLength;
+  if (nestLimit !== undefined) {
+    if (typeof nestLimit !== 'number' || nestLimit < 0)
+      fail(where, 'maxPendingDataLength', nestLimit, 'a non-negative number (better: use maxPendingBytes)');
+    if (options.maxPendingBytes !== undefined) {
+      fail(where, 'maxPendingDataLength', nestLimit, 'not to be given with maxPendingBytes; keep maxPendingBytes only');
+    }
+  }
   checkNonNegativeInt(where, 'heartbeat', options.heartbeat, true);
   if (options.heartbeat === 0) fail(where, 'heartbeat', 0, 'a positive number of ms, or false to disable');
   checkNonNegativeInt(where, 'retry', options.retry);
-  checkNonNegativeInt(where, 'maxPendingBytes', options.maxPendingBytes);
+  if (options.maxPendingBytes !== Infinity) checkNonNegativeInt(where, 'maxPendingBytes', options.maxPendingBytes);
+  checkNonNegativeInt(where, 'headWaitMs', options.headWaitMs);
+  checkTimerDelay(where, 'headWaitMs', options.headWaitMs);
   checkNonNegativeInt(where, 'maxConnections', options.maxConnections);
   checkNonNegativeInt(where, 'shutdownGracePeriod', options.shutdownGracePeriod);
   checkNonNegativeInt(where, 'retryAfterSeconds', options.retryAfterSeconds);
@@ -121,6 +150,12 @@ export function validateStreamOptions(where: string, options: SseStreamOptions &
   }
 }
 
+/** Nest's `maxPendingDataLength` as `maxPendingBytes`: 0 and Infinity lift the bound, NaN is the default. */
+function fromNestLimit(limit: number | undefined): number | undefined {
+  if (limit === undefined || Number.isNaN(limit)) return undefined;
+  return limit === 0 ? Infinity : limit;
+}
+
 /** Route options over module options over defaults. */
 export function resolveStreamOptions(moduleOptions: SseModuleOptions, route: SseRouteOptions | undefined): ResolvedStreamOptions {
   const pick = <K extends keyof SseStreamOptions>(key: K): SseStreamOptions[K] =>
@@ -129,8 +164,10 @@ export function resolveStreamOptions(moduleOptions: SseModuleOptions, route: Sse
     heartbeat: pick('heartbeat') ?? DEFAULT_HEARTBEAT_MS,
     heartbeatEvent: pick('heartbeatEvent'),
     retry: pick('retry'),
-    maxPendingBytes: pick('maxPendingBytes') ?? DEFAULT_MAX_PENDING_BYTES,
+    maxPendingBytes:
+      route?.maxPendingBytes ?? fromNestLimit(route?.maxPendingDataLength) ?? moduleOptions.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES,
     serializer: pick('serializer') ?? jsonSerializer,
     connectionsPerKey: pick('connectionsPerKey'),
+    headWaitMs: pick('headWaitMs') ?? DEFAULT_HEAD_WAIT_MS,
   };
 }

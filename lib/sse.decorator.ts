@@ -1,16 +1,17 @@
 /**
- * `@Sse()`: registers the route and applies the interceptor. It also wraps the handler so the
- * interceptor learns what the handler itself returned (Nest flattens Observables before any
- * interceptor sees them) and adds two parameters Nest fills in: the stream's `CleanUp` where a
- * parameter is typed `CleanUp`, and a hidden `@Res()` past the declared ones, which marks the
- * response as handled so Nest never writes to it after the stream started.
+ * `@Sse()`: registers the route and applies the interceptor. It wraps the handler so that Nest's
+ * chain carries its result as one boxed value (see source/handler-result.ts), and adds what Nest
+ * fills in: the stream's `CleanUp` where a parameter is typed `CleanUp`, and a hidden `@Res()`
+ * past the declared ones, which marks the response as handled so Nest never writes to it.
  */
 import { RequestMapping, RequestMethod, Res, SetMetadata, UseInterceptors } from '@nestjs/common';
 import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants.js';
 import { CleanUp } from './cleanup/clean-up.js';
-import { InjectCleanUp } from './cleanup/inject-clean-up.decorator.js';
-import { findStreamContext } from './cleanup/stream-context.js';
+import { InjectCleanUp, UntypedParameter } from './cleanup/inject-clean-up.decorator.js';
+import { findCleanUp } from './cleanup/stream-context.js';
 import { SseOptionsError } from './errors.js';
+import { SseHandlerResult } from './source/handler-result.js';
+import { toSseSource } from './source/to-sse-source.js';
 import { validateStreamOptions, type SseRouteOptions } from './sse-module-options.js';
 import { SSE_ROUTE_OPTIONS } from './sse.constants.js';
 import { SseInterceptor } from './sse.interceptor.js';
@@ -30,12 +31,24 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 }
 
+/** Boxes a settled result; one that comes after its client left is released, never started. */
+function toHandlerResult(value: unknown, response: object | undefined): unknown {
+  const cleanUp = findCleanUp(response);
+  if (!cleanUp) return value;
+  if (cleanUp.ended) {
+    toSseSource(value)?.discard();
+    return new SseHandlerResult(null);
+  }
+  return new SseHandlerResult(value);
+}
+
 function wrapHandler(original: Handler, responseIndex: number): Handler {
   const wrapped = function (this: unknown, ...args: unknown[]): unknown {
-    const context = findStreamContext(args[responseIndex] as object | undefined);
+    const response = args[responseIndex] as object | undefined;
     const result = original.apply(this, args.slice(0, responseIndex));
-    if (!context) return result;
-    return isThenable(result) ? Promise.resolve(result).then((value) => context.onHandlerResult(value)) : context.onHandlerResult(result);
+    return isThenable(result)
+      ? Promise.resolve(result).then((value) => toHandlerResult(value, response))
+      : toHandlerResult(result, response);
   };
   Object.defineProperty(wrapped, 'name', { value: original.name });
   // Metadata that decorators below @Sse() put on the handler (guards, @Header, @HttpCode...).
@@ -43,6 +56,26 @@ function wrapHandler(original: Handler, responseIndex: number): Handler {
     Reflect.defineMetadata(key, Reflect.getOwnMetadata(key, original), wrapped);
   }
   return wrapped;
+}
+
+/** Injects CleanUp into parameters typed `CleanUp`; without type metadata, explains the fix on use. */
+function injectCleanUp(target: object, key: string | symbol, where: string, declaredCount: number, usedIndexes: Set<number>): number {
+  const paramtypes: unknown[] | undefined = Reflect.getMetadata('design:paramtypes', target, key);
+  if (paramtypes) {
+    paramtypes.forEach((type, index) => {
+      if (type === CleanUp && !usedIndexes.has(index)) InjectCleanUp()(target, key, index);
+    });
+    return paramtypes.length;
+  }
+  for (let index = 0; index < declaredCount; index++) {
+    if (usedIndexes.has(index)) continue;
+    UntypedParameter(
+      `${where}: parameter ${index + 1} has no decorator, and without "emitDecoratorMetadata" in tsconfig.json its type ` +
+        "cannot be read, so nothing is injected into it. For the stream's CleanUp write `@InjectCleanUp() cleanUp: CleanUp` " +
+        '(or enable emitDecoratorMetadata).',
+    )(target, key, index);
+  }
+  return declaredCount;
 }
 
 /**
@@ -69,13 +102,12 @@ export function Sse(path?: string | string[], options: SseRouteOptions = {}): Me
       throw new SseOptionsError(`${where} must decorate a method.`);
     }
     const owner = (target as { constructor: object }).constructor;
-    const paramtypes: unknown[] = Reflect.getMetadata('design:paramtypes', target, key) ?? [];
     const routeArgs: Record<string, { index: number }> = Reflect.getMetadata(ROUTE_ARGS_METADATA, owner, key) ?? {};
     const usedIndexes = new Set(Object.values(routeArgs).map((arg) => arg.index));
-    paramtypes.forEach((type, index) => {
-      if (type === CleanUp && !usedIndexes.has(index)) InjectCleanUp()(target, key, index);
-    });
-    const responseIndex = Math.max(paramtypes.length, (original as Handler).length, ...[...usedIndexes].map((i) => i + 1));
+    const declared = Math.max((original as Handler).length, ...[...usedIndexes].map((i) => i + 1));
+    const named = `${where} on ${(owner as { name?: string }).name ?? 'controller'}.${String(key)}`;
+    const responseIndex = Math.max(injectCleanUp(target, key, named, declared, usedIndexes), declared);
+    // The hidden @Res() also resets a passthrough @Res() of the handler's: Nest must not reply, the stream does.
     Res()(target, key, responseIndex);
 
     descriptor.value = wrapHandler(original as Handler, responseIndex) as never;

@@ -8,6 +8,7 @@ export interface FastifyReplyLike {
   getHeaders(): Record<string, number | string | string[] | undefined>;
   hijack(): unknown;
   header(name: string, value: string): unknown;
+  removeHeader(name: string): unknown;
   statusCode: number;
 }
 
@@ -20,7 +21,7 @@ export function isFastifyReply(value: unknown): value is FastifyReplyLike {
   );
 }
 
-/** Fastify: headers set with `reply.header()` live on the reply until it is sent; the raw response is written after `hijack()`. */
+/** Fastify: headers and status set on the reply live there until it is sent; the raw response is written after `hijack()`. */
 export class FastifyPlatformResponse implements PlatformResponse {
   readonly request: IncomingMessage;
   readonly response: ServerResponse;
@@ -34,13 +35,23 @@ export class FastifyPlatformResponse implements PlatformResponse {
     return { ...this.reply.getHeaders() };
   }
 
+  removeRouteHeader(name: string): void {
+    this.reply.removeHeader(name);
+  }
+
+  statusCode(): number {
+    return this.reply.statusCode;
+  }
+
+  setStatusCode(code: number): void {
+    this.reply.statusCode = code;
+  }
+
   setHeader(name: string, value: string): void {
     this.reply.header(name, value);
   }
 
   takeOver(): void {
-    // Status set by Nest (@HttpCode) is on the reply, not yet on the raw response.
-    this.response.statusCode = this.reply.statusCode;
     this.reply.hijack();
   }
 }

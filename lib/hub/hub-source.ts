@@ -1,21 +1,27 @@
 /**
- * What `hub.subscribe()` returns: an Observable of frames (use it as any Observable) that the
- * SSE interceptor can also attach to directly, so a broadcast to N sockets costs N writes rather
- * than N trips through rxjs and Nest's interceptor chain.
+ * What `hub.subscribe()` and resumable streams return: an Observable of frames (use it as any
+ * Observable) that is also a source of its own for `@Sse()`: its frames go straight to the
+ * stream, with no per-subscriber rxjs work, and a replay is paced by the socket.
  */
 import { Observable } from 'rxjs';
+import { SSE_SOURCE, type ProvidesSseSource, type SourceSink, type SseSource } from '../source/sse-source.js';
 import type { EncodedFrame } from '../wire/encoded-frame.js';
 
-/** Receives a subscription's frames. An rxjs `Subscriber` is one. */
+/** Receives a subscription's frames. An rxjs `Subscriber` is one (then a replay is not paced). */
 export interface HubSink<T = unknown> {
   /** True once the sink wants nothing more; the hub then skips it. */
   readonly closed: boolean;
+  /** A live frame: written at once. */
   next(frame: EncodedFrame<T>): void;
   error(err: unknown): void;
   complete(): void;
+  /** A replayed frame, paced: false means "await drained() before the next one". */
+  write?(frame: EncodedFrame<T>): boolean;
+  /** Resolves true once the receiver can take more, false when it is gone. */
+  drained?(): Promise<boolean>;
 }
 
-export class HubSource<T = unknown> extends Observable<EncodedFrame<T>> {
+export class HubSource<T = unknown> extends Observable<EncodedFrame<T>> implements ProvidesSseSource {
   constructor(private readonly attachSink: (sink: HubSink<T>) => () => void) {
     super((subscriber) => attachSink(subscriber));
   }
@@ -23,5 +29,26 @@ export class HubSource<T = unknown> extends Observable<EncodedFrame<T>> {
   /** Delivers frames straight to `sink`; returns the detach function (call it once, when done). */
   attach(sink: HubSink<T>): () => void {
     return this.attachSink(sink);
+  }
+
+  [SSE_SOURCE](): SseSource {
+    return {
+      start: (sink: SourceSink) => {
+        const detach = this.attachSink({
+          get closed() {
+            return sink.closed;
+          },
+          next: (frame) => sink.push(frame),
+          error: (err) => sink.error(err),
+          complete: () => sink.complete(),
+          write: (frame) => sink.write(frame),
+          drained: () => sink.drain(),
+        });
+        // Once attaching did not fail, so such an error still reaches the exception filters.
+        sink.open();
+        return detach;
+      },
+      discard: () => undefined,
+    };
   }
 }

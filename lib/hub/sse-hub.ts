@@ -6,7 +6,6 @@
  * a Redis implementation fills them without the hub changing.
  */
 import { Inject, Injectable, Logger, Optional, type OnApplicationShutdown } from '@nestjs/common';
-import type { Observable } from 'rxjs';
 import { SseOptionsError, SseSerializationError } from '../errors.js';
 import {
   ResumableStreams,
@@ -141,34 +140,54 @@ export class SseHub implements OnApplicationShutdown {
         subscriber.complete();
         return () => undefined;
       }
-      const emit = (event: HubEvent, frame: EncodedFrame): void => {
-        if (subscriber.closed) return;
+      /** Writes one frame if the filter keeps it; false when a paced write asks to wait. */
+      const emit = (event: HubEvent, frame: EncodedFrame, paced: boolean): boolean => {
+        if (subscriber.closed) return false;
         if (filter) {
           let keep: boolean;
           try {
             keep = filter({ id: event.id, channels: event.channels, value: event.value as T, meta: event.meta });
           } catch (err) {
             subscriber.error(err);
-            return;
+            return false;
           }
-          if (!keep) return;
+          if (!keep) return true;
         }
+        if (paced && subscriber.write) return subscriber.write(frame as EncodedFrame<T>);
         subscriber.next(frame as EncodedFrame<T>);
+        return true;
       };
-      // Live events that arrive while the replay is read wait here, so none is missed.
+      /** A replayed (or queued) frame, paced by the socket: resolves false when the subscriber is gone. */
+      const replay = (event: HubEvent, frame: EncodedFrame): boolean | Promise<boolean> => {
+        if (emit(event, frame, true) || subscriber.closed || !subscriber.drained) return !subscriber.closed;
+        return subscriber.drained();
+      };
+      /** Synchronous while the socket keeps up, so a sync store replays in one go. */
+      const replayAll = async (events: Iterable<[HubEvent, EncodedFrame]>): Promise<boolean> => {
+        for (const [event, frame] of events) {
+          if (!isNew(event)) continue;
+          const written = replay(event, frame);
+          if (!(typeof written === 'boolean' ? written : await written)) return false;
+        }
+        return true;
+      };
+      // Live events that arrive while the replay is read and written wait here, so none is missed.
       let pending: Array<[HubEvent, EncodedFrame]> | undefined = lastEventId === undefined ? undefined : [];
       // Ids already replayed: a live copy of one of them (a publish racing the read) is dropped.
       let replayed: Set<string> | undefined;
+      /** False for a live copy of a replayed event; the first new id ends the check (ids arrive in order). */
+      const isNew = (event: HubEvent): boolean => {
+        if (!replayed) return true;
+        if (replayed.has(event.id)) return false;
+        replayed = undefined;
+        return true;
+      };
       const deliver: Deliver = (event, frame) => {
         if (pending) {
           pending.push([event, frame]);
           return;
         }
-        if (replayed) {
-          if (replayed.has(event.id)) return;
-          replayed = undefined;
-        }
-        emit(event, frame);
+        if (isNew(event)) emit(event, frame, false);
       };
       const sink = subscriber as HubSink;
       this.subscribers.add(sink);
@@ -182,25 +201,23 @@ export class SseHub implements OnApplicationShutdown {
       if (lastEventId === undefined) {
         join();
       } else {
-        const finishReplay = (replay: HubReplay): void => {
+        const finishReplay = async (held: HubReplay): Promise<void> => {
           if (subscriber.closed) return;
-          if (!replay.complete) subscriber.next(gapFrame(lastEventId, list) as EncodedFrame<T>);
-          replayed = new Set();
-          for (const event of replay.events) {
-            replayed.add(event.id);
-            emit(event, this.frameOf(event));
-          }
-          const waiting = pending ?? [];
+          if (!held.complete) subscriber.next(gapFrame(lastEventId, list) as EncodedFrame<T>);
+          if (!(await replayAll(held.events.map((event) => [event, this.frameOf(event)])))) return;
+          replayed = new Set(held.events.map((event) => event.id));
+          // Live events queued meanwhile (the array may grow while a write waits for the socket).
+          if (!(await replayAll(pending ?? []))) return;
           pending = undefined;
-          for (const [event, frame] of waiting) deliver(event, frame);
           join();
         };
+        const fail = (err: unknown): void => subscriber.error(err);
         try {
-          const replay = this.store.readAfter(list, lastEventId);
-          if (isPromise(replay)) replay.then(finishReplay, (err: unknown) => subscriber.error(err));
-          else finishReplay(replay);
+          const held = this.store.readAfter(list, lastEventId);
+          if (isPromise(held)) held.then(finishReplay).catch(fail);
+          else finishReplay(held).catch(fail);
         } catch (err) {
-          subscriber.error(err);
+          fail(err);
         }
       }
       return () => {
@@ -226,13 +243,13 @@ export class SseHub implements OnApplicationShutdown {
    * Runs `producer(signal)` detached from any request and records what it yields under `key`;
    * returns a source for the request that started it. A second start with a running key joins it.
    */
-  startStream(key: string, producer: StreamProducer, options?: StartStreamOptions): Observable<EncodedFrame> {
+  startStream(key: string, producer: StreamProducer, options?: StartStreamOptions): HubSource {
     this.assertOpen('startStream');
     return this.resumable.start(key, producer, options);
   }
 
   /** Replays `key`'s recording after `lastEventId`, then follows it; `null` (204) when unknown, expired or fully delivered. */
-  resumeStream(key: string, options?: ResumeStreamOptions): Observable<EncodedFrame> | null {
+  resumeStream(key: string, options?: ResumeStreamOptions): HubSource | null {
     if (this.closed) return null;
     return this.resumable.resume(key, options);
   }

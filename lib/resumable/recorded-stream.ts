@@ -4,7 +4,7 @@
  * a Last-Event-ID gets exactly what it missed.
  */
 import { HttpException } from '@nestjs/common';
-import { Observable, type Subscriber } from 'rxjs';
+import { HubSource, type HubSink } from '../hub/hub-source.js';
 import { SSE_ERROR_EVENT } from '../sse.constants.js';
 import { EncodedFrame } from '../wire/encoded-frame.js';
 import { encodeFields, encodeValue, withoutId, type SseSerializer } from '../wire/encode-frame.js';
@@ -16,7 +16,7 @@ export const SSE_STOPPED_EVENT = 'stopped';
 
 export class RecordedStream {
   private readonly frames: EncodedFrame[] = [];
-  private readonly followers = new Set<Subscriber<EncodedFrame>>();
+  private readonly followers = new Set<HubSink>();
   private currentStatus: RecordedStreamStatus = 'running';
   readonly controller = new AbortController();
   finishedAt: number | undefined;
@@ -78,18 +78,27 @@ export class RecordedStream {
     return !this.running && lastEventId !== undefined && lastEventId === (this.lastId ?? '0');
   }
 
-  /** Replays what was recorded after `lastEventId`, then follows live values; completes when the producer is done. */
-  follow(lastEventId: string | undefined): Observable<EncodedFrame> {
-    return new Observable<EncodedFrame>((subscriber) => {
-      const after = parseSeq(lastEventId);
-      // Synchronous replay and registration: nothing can be recorded in between.
-      for (let i = after; i < this.frames.length && !subscriber.closed; i++) subscriber.next(this.frames[i]);
-      if (!this.running) {
-        subscriber.complete();
-        return undefined;
-      }
-      this.followers.add(subscriber);
-      return () => this.followers.delete(subscriber);
+  /**
+   * Replays what was recorded after `lastEventId`, paced by the socket, then follows live values;
+   * completes when the producer is done.
+   */
+  follow(lastEventId: string | undefined): HubSource {
+    return new HubSource((sink) => {
+      let next = parseSeq(lastEventId);
+      const catchUp = async (): Promise<void> => {
+        // Follows once caught up, in the same synchronous step as the last check: nothing can be recorded in between.
+        while (next < this.frames.length) {
+          if (sink.closed) return;
+          const frame = this.frames[next++]!;
+          if (!sink.write) sink.next(frame);
+          else if (!sink.write(frame) && !(await sink.drained?.())) return;
+        }
+        if (sink.closed) return;
+        if (!this.running) sink.complete();
+        else this.followers.add(sink);
+      };
+      catchUp().catch((err: unknown) => sink.error(err));
+      return () => this.followers.delete(sink);
     });
   }
 

@@ -4,9 +4,9 @@
  * resumable for its ttl, then its recording is released.
  */
 import { Logger } from '@nestjs/common';
-import type { Observable } from 'rxjs';
+import { Subscription } from 'rxjs';
+import type { HubSource } from '../hub/hub-source.js';
 import { resolveSource } from '../source/resolve-source.js';
-import type { EncodedFrame } from '../wire/encoded-frame.js';
 import type { SseSerializer } from '../wire/encode-frame.js';
 import { RecordedStream } from './recorded-stream.js';
 
@@ -37,7 +37,7 @@ export class ResumableStreams {
     return this.streams.size;
   }
 
-  start(key: string, producer: StreamProducer, options: StartStreamOptions = {}): Observable<EncodedFrame> {
+  start(key: string, producer: StreamProducer, options: StartStreamOptions = {}): HubSource {
     if (typeof key !== 'string' || key === '') throw new TypeError('startStream(key, ...) needs a non-empty string key.');
     if (typeof producer !== 'function')
       throw new TypeError(`startStream('${key}', producer): producer must be a function (signal) => AsyncIterable | Observable.`);
@@ -52,7 +52,7 @@ export class ResumableStreams {
   }
 
   /** `null` (so 204) when the key is unknown, expired, or finished and fully delivered. */
-  resume(key: string, options: ResumeStreamOptions = {}): Observable<EncodedFrame> | null {
+  resume(key: string, options: ResumeStreamOptions = {}): HubSource | null {
     const recorded = this.streams.get(key);
     if (!recorded || recorded.fullyDelivered(options.lastEventId)) return null;
     return recorded.follow(options.lastEventId);
@@ -92,22 +92,33 @@ export class ResumableStreams {
         for (;;) {
           const step = await iterator.next();
           if (step.done || !recorded.running) break;
-          recorded.record(step.value);
+          try {
+            recorded.record(step.value);
+          } catch (err) {
+            // A value that cannot be recorded ends the producer too.
+            void Promise.resolve(iterator.return?.()).catch(() => undefined);
+            throw err;
+          }
         }
       } else {
         await new Promise<void>((resolve, reject) => {
-          const subscription = source.observable.subscribe({
-            next: (value) => {
-              try {
-                recorded.record(value);
-              } catch (err) {
-                subscription?.unsubscribe();
-                reject(err);
-              }
-            },
-            error: reject,
-            complete: resolve,
-          });
+          // Made first: a producer may emit (and fail) while subscribe() runs; a closed parent
+          // unsubscribes what is added to it later.
+          const subscription = new Subscription();
+          subscription.add(
+            source.observable.subscribe({
+              next: (value) => {
+                try {
+                  recorded.record(value);
+                } catch (err) {
+                  subscription.unsubscribe();
+                  reject(err);
+                }
+              },
+              error: reject,
+              complete: resolve,
+            }),
+          );
           signal.addEventListener(
             'abort',
             () => {

@@ -31,7 +31,7 @@ export class SseStreamRegistry implements OnModuleDestroy {
    * Throws the HttpException that answers a request we cannot take, before any SSE byte is
    * written. Returns the limit key the stream counts against.
    */
-  admit(request: unknown, platform: PlatformResponse, options: ResolvedStreamOptions): string | undefined {
+  admit(request: unknown, platform: Pick<PlatformResponse, 'setHeader'>, options: ResolvedStreamOptions): string | undefined {
     const retryAfter = String(this.options.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS);
     if (this.closing) {
       platform.setHeader('Retry-After', retryAfter);
@@ -53,17 +53,18 @@ export class SseStreamRegistry implements OnModuleDestroy {
     return key;
   }
 
-  /** Tracks a stream until it ends. */
+  /** Tracks a stream until `remove()`. */
   add(stream: SseStream, key: string | undefined): void {
     this.streams.add(stream);
     if (key !== undefined) this.perKey.set(key, (this.perKey.get(key) ?? 0) + 1);
-    stream.onEnd(() => {
-      this.streams.delete(stream);
-      if (key === undefined) return;
-      const left = (this.perKey.get(key) ?? 1) - 1;
-      if (left > 0) this.perKey.set(key, left);
-      else this.perKey.delete(key);
-    });
+  }
+
+  /** Forgets an ended stream. */
+  remove(stream: SseStream, key: string | undefined): void {
+    if (!this.streams.delete(stream) || key === undefined) return;
+    const left = (this.perKey.get(key) ?? 1) - 1;
+    if (left > 0) this.perKey.set(key, left);
+    else this.perKey.delete(key);
   }
 
   /** Ends every stream (farewell first), waits up to the grace period for them to flush, then drops the rest. */
@@ -71,8 +72,8 @@ export class SseStreamRegistry implements OnModuleDestroy {
     this.closing = true;
     const streams = [...this.streams];
     if (streams.length === 0) return;
-    const closed = streams.map((stream) => new Promise<void>((resolve) => stream.connection.onClose(() => resolve())));
     for (const stream of streams) stream.shutdown(this.options.farewell);
+    const closed = streams.map((stream) => stream.connection.flushed());
     const graceMs = this.options.shutdownGracePeriod ?? DEFAULT_SHUTDOWN_GRACE_MS;
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<boolean>((resolve) => {
@@ -81,9 +82,8 @@ export class SseStreamRegistry implements OnModuleDestroy {
     const timedOut = await Promise.race([Promise.all(closed).then(() => false), expired]);
     clearTimeout(timer);
     if (timedOut) {
-      const stuck = streams.filter((stream) => !stream.connection.isClosed);
-      if (stuck.length > 0) this.logger.warn(`Shutdown: dropping ${stuck.length} stream(s) that did not flush within ${graceMs} ms.`);
-      for (const stream of stuck) stream.connection.destroy();
+      this.logger.warn(`Shutdown: dropping the streams that did not flush within ${graceMs} ms.`);
+      for (const stream of streams) stream.connection.destroy();
     }
   }
 }

@@ -1,204 +1,188 @@
 /**
- * One open SSE stream: writes frames for a pull or push source through the connection, keeps
- * heartbeats, and ends exactly once — tearing down the source and running CleanUp — whatever
- * ended it (completion, client gone, error, overflow, shutdown).
+ * One SSE stream, from the handler's source to the connection. It is the sink every source
+ * writes into: it sends the head at the right moment, encodes values, paces or bounds them,
+ * keeps heartbeats, and ends exactly once — stopping the source and running CleanUp — whatever
+ * ended it. One state: `pending` (nothing sent; a failure is still a status), `open`, `ended`.
  */
-import { HttpException } from '@nestjs/common';
 import type { CleanUp, SseEndReason } from '../cleanup/clean-up.js';
-import { Heartbeat } from '../connection/heartbeat.js';
 import type { SseConnection } from '../connection/sse-connection.js';
+import { streamEndChannel, streamOpenChannel, type SseStreamEndMessage, type SseStreamOpenMessage } from '../diagnostics.js';
+import { SseOverflowError } from '../errors.js';
 import type { ResolvedStreamOptions } from '../sse-module-options.js';
 import { SSE_ERROR_EVENT } from '../sse.constants.js';
-import { SseOverflowError } from '../errors.js';
+import type { SourceSink, SseSource } from '../source/sse-source.js';
 import { encodeComment, encodeFields, encodeRetry, encodeValue } from '../wire/encode-frame.js';
 import { EncodedFrame } from '../wire/encoded-frame.js';
 import type { SseEventInit } from '../wire/sse-event.js';
+import { heartbeatSchedule, type HeartbeatSchedule, type HeartbeatTarget } from './heartbeat-schedule.js';
+import { asError, errorLogLevel, isAbortOf, publicError } from './stream-errors.js';
 
 export interface SseStreamLogger {
   error(message: string, stack?: string): void;
   warn(message: string): void;
+  verbose(message: string): void;
 }
 
 export interface SseStreamInit {
   connection: SseConnection;
   cleanUp: CleanUp;
   options: ResolvedStreamOptions;
-  /** `Controller.method` and URL, for log lines. */
+  /** `Controller.method (GET /path)`, for log lines (never the query string). */
   route: string;
-  statusCode: number;
   logger: SseStreamLogger;
+  /** Called once when the stream ends; `errorBeforeHead` is a failure for the exception filters to answer. */
+  onEnd(reason: SseEndReason, errorBeforeHead: { error: unknown } | undefined): void;
 }
 
-type State = 'pending' | 'open' | 'ended';
+type StreamState = 'pending' | 'open' | 'ended';
 
-const GENERIC_ERROR_MESSAGE = 'Internal server error';
-
-/** The message a client may see: an HttpException's own, never an internal error's. */
-function publicError(err: unknown): { status: number; message: string } {
-  if (err instanceof HttpException) return { status: err.getStatus(), message: err.message };
-  return { status: 500, message: GENERIC_ERROR_MESSAGE };
-}
-
-export class SseStream {
-  private state: State = 'pending';
-  private heartbeat: Heartbeat | undefined;
-  private sourceTeardown: (() => void) | undefined;
-  private readonly endListeners: Array<(reason: SseEndReason) => void> = [];
+export class SseStream implements SourceSink, HeartbeatTarget {
+  private state: StreamState = 'pending';
+  private stopSource: (() => void) | undefined;
+  private headTimer: NodeJS.Timeout | undefined;
+  private heartbeat: HeartbeatSchedule | undefined;
+  /** Bytes a frame larger than maxPendingBytes may add to the bound while it is being flushed. */
+  private oversizeBytes = 0;
+  lastActivityTick = 0;
 
   constructor(private readonly init: SseStreamInit) {
-    init.connection.onClose(() => this.end(init.connection.clientGone ? 'client-gone' : 'complete'));
+    init.connection.onClientGone(() => this.end('client-gone'));
+  }
+
+  get closed(): boolean {
+    return this.state === 'ended';
   }
 
   get isOpen(): boolean {
     return this.state === 'open';
   }
 
-  get isEnded(): boolean {
-    return this.state === 'ended';
-  }
-
-  get cleanUp(): CleanUp {
-    return this.init.cleanUp;
+  get route(): string {
+    return this.init.route;
   }
 
   get connection(): SseConnection {
     return this.init.connection;
   }
 
-  /** Called once, when the stream ends. */
-  onEnd(listener: (reason: SseEndReason) => void): void {
-    if (this.state === 'ended') listener(this.init.cleanUp.reason ?? 'complete');
-    else this.endListeners.push(listener);
-  }
-
-  /** How to stop the source (unsubscribe, iterator.return()); run once when the stream ends. */
-  setSourceTeardown(teardown: () => void): void {
+  /** Starts the source; a source returned after the stream ended is released without starting. */
+  start(source: SseSource): void {
     if (this.state === 'ended') {
-      this.runTeardown(teardown);
+      source.discard();
       return;
     }
-    this.sourceTeardown = teardown;
+    let stop: () => void;
+    try {
+      stop = source.start(this);
+    } catch (err) {
+      this.error(err);
+      return;
+    }
+    if (this.closed) this.runStop(stop);
+    else this.stopSource = stop;
   }
 
-  /** Sends the head (and the `retry:` preamble) now. False when the client already left. */
-  open(): boolean {
-    if (this.state !== 'pending') return this.state === 'open';
+  open(): void {
+    if (this.state !== 'pending') return;
+    this.clearHeadTimer();
     const { connection, options } = this.init;
-    if (connection.clientGone || connection.isFinished) {
-      this.end('client-gone');
-      return false;
+    try {
+      connection.sendHead();
+    } catch (err) {
+      this.end('error', { error: err });
+      return;
     }
     this.state = 'open';
-    connection.open(this.init.statusCode);
+    if (streamOpenChannel.hasSubscribers) {
+      streamOpenChannel.publish({ route: this.init.route, writer: connection.writer } satisfies SseStreamOpenMessage);
+    }
     if (connection.isHead) {
-      // Express and Fastify route HEAD to the GET handler: answer the head (status and SSE
-      // headers, so a probe sees what GET would give) and end, rather than stream into nothing.
+      // Express and Fastify route HEAD to the GET handler: the head (status and SSE headers, what
+      // GET would give) is the whole answer.
       this.end('complete');
-      return false;
+      return;
     }
     if (options.retry !== undefined) connection.write(encodeRetry(options.retry));
     if (options.heartbeat !== false) {
-      const frame = options.heartbeatEvent ? encodeFields({ event: options.heartbeatEvent, data: '' }) : encodeComment();
-      this.heartbeat = new Heartbeat(
-        options.heartbeat,
-        () => connection.write(frame),
-        () => connection.pendingBytes > 0,
-      );
-      this.heartbeat.start();
+      this.heartbeat = heartbeatSchedule(options.heartbeat);
+      this.heartbeat.add(this);
     }
-    return true;
   }
 
-  /** 204 No Content for a `null` result. */
+  openOnFirstValue(): void {
+    if (this.state !== 'pending' || this.headTimer) return;
+    const waitMs = this.init.options.headWaitMs;
+    if (waitMs <= 0) {
+      this.open();
+      return;
+    }
+    this.headTimer = setTimeout(() => {
+      this.headTimer = undefined;
+      this.open();
+    }, waitMs);
+  }
+
   noContent(): void {
     if (this.state !== 'pending') return;
+    this.clearHeadTimer();
     this.init.connection.noContent();
     this.end('complete');
   }
 
-  /**
-   * Writes one value as a frame (opening the stream first if needed). Returns whether the
-   * stream is still open afterwards; a value that cannot be encoded ends it with an error.
-   */
   write(value: unknown): boolean {
-    if (this.state === 'pending' && !this.open()) return false;
-    if (this.state !== 'open') return false;
-    if (value instanceof EncodedFrame) {
-      // Shared by every stream it is broadcast to: written as is.
-      this.init.connection.writeShared(value.bytes);
-      this.heartbeat?.touch();
-      return true;
-    }
-    let frame: string | Buffer | undefined;
-    try {
-      frame = encodeValue(value, this.init.options.serializer);
-    } catch (err) {
-      this.fail(err);
-      return false;
-    }
-    if (frame === undefined) return true;
-    this.init.connection.write(frame);
-    this.heartbeat?.touch();
-    return true;
+    const frame = this.encode(value);
+    if (frame !== undefined && this.isOpen) return this.send(frame);
+    return this.state !== 'ended' && !this.init.connection.needsDrain;
   }
 
-  /** A value from a push source: written now; past `maxPendingBytes` the client is dropped. */
+  drain(): Promise<boolean> {
+    return this.init.connection.drained();
+  }
+
   push(value: unknown): void {
-    if (!this.write(value)) return;
+    const frame = this.encode(value);
+    if (frame === undefined || !this.isOpen) return;
     const max = this.init.options.maxPendingBytes;
-    if (this.init.connection.hasPendingOver(max)) {
+    if (this.isBacklogged(max)) {
       const pending = this.init.connection.pendingBytes;
       this.init.logger.warn(`${this.init.route}: ${new SseOverflowError(pending, max).message}`);
       this.end('overflow');
-    }
-  }
-
-  /**
-   * Reads a pull source only while the socket accepts data. A generator blocked in an `await`
-   * does not delay the end: `end()` runs teardown and CleanUp at once; this loop notices later.
-   */
-  async pull(iterator: AsyncIterator<unknown> | Iterator<unknown>): Promise<void> {
-    this.setSourceTeardown(() => {
-      const returned = iterator.return?.();
-      if (returned && typeof (returned as Promise<unknown>).then === 'function') {
-        (returned as Promise<unknown>).then(undefined, (err: unknown) => this.logLateError(err));
-      }
-    });
-    if (!this.open()) return;
-    const { connection } = this.init;
-    try {
-      while (this.state === 'open') {
-        const step = await iterator.next();
-        if (this.state !== 'open') return;
-        if (step.done) {
-          this.end('complete');
-          return;
-        }
-        if (!this.write(step.value)) return;
-        if (connection.needsDrain && !(await connection.waitForDrain())) return;
-      }
-    } catch (err) {
-      this.fail(err);
-    }
-  }
-
-  /** An error from the source or the handler after the head was sent: one safe error frame, logged, clean end. */
-  fail(err: unknown): void {
-    if (this.state === 'ended') {
-      this.logLateError(err);
       return;
     }
-    const error = err instanceof Error ? err : new Error(String(err));
-    this.init.logger.error(`${this.init.route}: stream failed: ${error.message}`, error.stack);
-    if (this.state === 'open') {
-      const frame = encodeFields({ event: SSE_ERROR_EVENT, data: JSON.stringify(publicError(err)) });
-      this.init.connection.write(frame);
-    }
-    this.end('error');
+    this.send(frame);
+    // A frame larger than the bound is still delivered: it widens the bound until it is out.
+    const bytes = frameBytes(frame, max);
+    if (bytes > max && bytes > this.oversizeBytes) this.oversizeBytes = bytes;
   }
 
-  /** Ends for shutdown: optional farewell event, then a clean end. */
+  /** An error from the source or the handler: before the head a status, after it one safe error frame. */
+  error(err: unknown): void {
+    switch (this.state) {
+      case 'ended':
+        this.logLateError(err);
+        return;
+      case 'pending':
+        this.end('error', { error: err });
+        return;
+      case 'open':
+        this.logStreamError(err);
+        this.init.connection.write(encodeFields({ event: SSE_ERROR_EVENT, data: JSON.stringify(publicError(err)) }));
+        this.end('error');
+    }
+  }
+
+  complete(): void {
+    if (this.state === 'pending') this.open();
+    if (this.state === 'open') this.end('complete');
+  }
+
+  /** App shutdown: the optional farewell, then a clean end; a stream not yet started is dropped (a network error, never a final status). */
   shutdown(farewell: SseEventInit | false | undefined): void {
+    if (this.state === 'pending') {
+      this.init.connection.destroy();
+      this.end('shutdown');
+      return;
+    }
     if (this.state === 'open' && farewell) {
       try {
         this.init.connection.write(encodeFields(farewell, this.init.options.serializer));
@@ -209,32 +193,106 @@ export class SseStream {
     this.end('shutdown');
   }
 
-  /** Ends the stream once: connection, heartbeat, source, CleanUp, listeners. */
-  end(reason: SseEndReason): void {
-    if (this.state === 'ended') return;
-    const wasOpen = this.state === 'open';
-    this.state = 'ended';
-    this.heartbeat?.stop();
-    const { connection } = this.init;
-    if (reason === 'overflow') connection.destroy();
-    else if (wasOpen) connection.end(reason === 'shutdown');
-    const teardown = this.sourceTeardown;
-    this.sourceTeardown = undefined;
-    if (teardown) this.runTeardown(teardown);
-    void this.init.cleanUp.run(reason);
-    for (const listener of this.endListeners.splice(0)) listener(reason);
+  sendHeartbeat(): void {
+    const { connection, options } = this.init;
+    // Bytes still queued: the client is not idle, it is slow.
+    if (connection.pendingBytes > 0) return;
+    connection.write(options.heartbeatEvent ? encodeFields({ event: options.heartbeatEvent, data: '' }) : encodeComment());
   }
 
-  private runTeardown(teardown: () => void): void {
+  /** Ends the stream once: connection, heartbeat, source, CleanUp, then whoever waits for the end. */
+  end(reason: SseEndReason, errorBeforeHead?: { error: unknown }): void {
+    if (this.state === 'ended') return;
+    this.state = 'ended';
+    this.clearHeadTimer();
+    this.heartbeat?.delete(this);
+    const { connection } = this.init;
+    if (reason === 'overflow') connection.destroy();
+    else connection.end(reason === 'shutdown');
+    const stop = this.stopSource;
+    this.stopSource = undefined;
+    if (stop) this.runStop(stop);
+    void this.init.cleanUp.run(reason);
+    if (streamEndChannel.hasSubscribers) {
+      streamEndChannel.publish({ route: this.init.route, reason, beforeHead: errorBeforeHead !== undefined } satisfies SseStreamEndMessage);
+    }
+    this.init.onEnd(reason, errorBeforeHead);
+  }
+
+  /** The frame of a value; `undefined` for nothing to send, or when it cannot be encoded (then the stream fails). */
+  private encode(value: unknown): string | Buffer | EncodedFrame | undefined {
+    if (this.state === 'ended') return undefined;
+    if (value instanceof EncodedFrame) {
+      this.open();
+      return value;
+    }
+    let frame: string | Buffer | undefined;
     try {
-      teardown();
+      frame = encodeValue(value, this.init.options.serializer);
+    } catch (err) {
+      this.error(err);
+      return undefined;
+    }
+    // Encoded before the head: a first value that cannot be encoded is still a status.
+    if (frame !== undefined) this.open();
+    return frame;
+  }
+
+  private send(frame: string | Buffer | EncodedFrame): boolean {
+    const { connection } = this.init;
+    if (this.heartbeat) this.lastActivityTick = this.heartbeat.tick;
+    return frame instanceof EncodedFrame ? connection.writeShared(frame.bytes) : connection.write(frame);
+  }
+
+  /** True when more than `max` bytes (plus an oversize frame's own room) already wait for this client. */
+  private isBacklogged(max: number): boolean {
+    const { connection } = this.init;
+    // While the socket has not asked to wait, less than its high-water mark is queued.
+    if (!connection.needsDrain && max >= connection.highWaterMark) return false;
+    const pending = connection.pendingBytes;
+    if (pending <= max) {
+      this.oversizeBytes = 0;
+      return false;
+    }
+    return pending > max + this.oversizeBytes;
+  }
+
+  private runStop(stop: () => void): void {
+    try {
+      stop();
     } catch (err) {
       this.logLateError(err);
     }
   }
 
-  private logLateError(err: unknown): void {
-    const error = err instanceof Error ? err : new Error(String(err));
-    this.init.logger.error(`${this.init.route}: error after the stream ended: ${error.message}`, error.stack);
+  private clearHeadTimer(): void {
+    if (this.headTimer === undefined) return;
+    clearTimeout(this.headTimer);
+    this.headTimer = undefined;
   }
+
+  private logStreamError(err: unknown): void {
+    const level = errorLogLevel(err);
+    if (level === 'none') return;
+    const error = asError(err);
+    if (level === 'verbose') this.init.logger.verbose(`${this.init.route}: stream ended with ${error.name}: ${error.message}`);
+    else this.init.logger.error(`${this.init.route}: stream failed: ${error.message}`, error.stack);
+  }
+
+  /**
+   * After the end: the rejection of what the handler awaited on `cleanUp.signal` is our own abort,
+   * not news (nothing is logged, as for any client that leaves); anything else is worth a warning.
+   */
+  private logLateError(err: unknown): void {
+    const { cleanUp, logger, route } = this.init;
+    if (isAbortOf(err, cleanUp.reason) || errorLogLevel(err) !== 'error') return;
+    logger.warn(`${route}: error after the stream ended (${cleanUp.reason ?? 'unknown'}): ${asError(err).message}`);
+  }
+}
+
+/** A frame's size in bytes, or 0 for a string too short to exceed `max` (not measured: the common case). */
+function frameBytes(frame: string | Buffer | EncodedFrame, max: number): number {
+  if (frame instanceof EncodedFrame) return frame.bytes.length;
+  if (typeof frame !== 'string') return frame.length;
+  return frame.length * 3 > max ? Buffer.byteLength(frame) : 0;
 }

@@ -3,15 +3,32 @@
  * makes a broadcast to N clients cost one serialization. `value` is what was published, for
  * filters and for code that maps the stream.
  */
+import { SseSerializationError } from '../errors.js';
+
+const LF = 0x0a;
+const CR = 0x0d;
+
 export class EncodedFrame<T = unknown> {
+  /**
+   * @param bytes The complete frame: LF line endings, ending with a blank line (`\n\n`). Anything
+   * else would merge with the next frame or end the chunked body, so it is refused here.
+   * @throws SseSerializationError when `bytes` is not one whole frame.
+   * @example new EncodedFrame(Buffer.from('event: tick\ndata: 1\n\n'), undefined, 1)
+   */
   constructor(
-    /** The complete frame, ending with a blank line. */
     readonly bytes: Buffer,
     /** The id the frame carries, if any. */
     readonly id: string | undefined,
     /** The value the frame was made from. */
     readonly value: T,
-  ) {}
+  ) {
+    if (!Buffer.isBuffer(bytes) || bytes.length < 2 || bytes[bytes.length - 1] !== LF || bytes[bytes.length - 2] !== LF) {
+      throw new SseSerializationError(bytes, 'an EncodedFrame must be non-empty bytes that end with a blank line ("\\n\\n")');
+    }
+    if (bytes.indexOf(CR) !== -1) {
+      throw new SseSerializationError(bytes, 'an EncodedFrame uses LF line endings only (a CR would split its lines differently)');
+    }
+  }
 
   static fromText<T>(text: string, id: string | undefined, value: T): EncodedFrame<T> {
     return new EncodedFrame(Buffer.from(text, 'utf8'), id, value);

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import type { INestApplication, Type } from '@nestjs/common';
+import type { INestApplication, LoggerService, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
@@ -17,13 +17,17 @@ export interface RunningApp {
 export interface StartOptions {
   /** Runs before listen (global middleware, pipes...). */
   configure?: (app: INestApplication) => void | Promise<void>;
-  logger?: boolean;
+  /** true: Nest's default logger; a LoggerService: that one (e.g. a CapturedLogs). Default: silent. */
+  logger?: boolean | LoggerService;
+  /** Fastify only: serve HTTP/2 without TLS (h2c). */
+  http2?: boolean;
 }
 
 /** Starts a real Nest app on 127.0.0.1 with an ephemeral port. */
 export async function startApp(platform: Platform, module: Type<unknown>, options: StartOptions = {}): Promise<RunningApp> {
-  const adapter = platform === 'express' ? new ExpressAdapter() : new FastifyAdapter();
-  const app = await NestFactory.create(module, adapter, { logger: options.logger ? undefined : false, abortOnError: false });
+  const adapter = platform === 'express' ? new ExpressAdapter() : new FastifyAdapter(options.http2 ? { http2: true } : undefined);
+  const logger = options.logger === true ? undefined : options.logger === undefined || options.logger === false ? false : options.logger;
+  const app = await NestFactory.create(module, adapter as never, { logger, abortOnError: false });
   await options.configure?.(app);
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;

@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ExpressPlatformResponse } from './express.js';
 import { FastifyPlatformResponse, isFastifyReply } from './fastify.js';
+import { NodeHttpConnection } from './node-http-connection.js';
 import type { PlatformResponse } from './platform-response.js';
+import type { SseConnection } from './sse-connection.js';
 
 /** Picks the adapter for the request/response objects Nest hands to the interceptor. */
 export function createPlatformResponse(request: unknown, response: unknown): PlatformResponse {
@@ -13,4 +15,9 @@ export function createPlatformResponse(request: unknown, response: unknown): Pla
     '@Sse() from nest-event-stream supports @nestjs/platform-express and @nestjs/platform-fastify; ' +
       'this response object is neither. Use one of those adapters.',
   );
+}
+
+/** The connection of one SSE request. */
+export function createConnection(platform: PlatformResponse): SseConnection {
+  return new NodeHttpConnection(platform);
 }
