@@ -14,9 +14,18 @@ export type RecordedStreamStatus = 'running' | 'complete' | 'error' | 'stopped';
 /** Event name of the marker recorded when `stopStream()` stops a producer. */
 export const SSE_STOPPED_EVENT = 'stopped';
 
+/** A client following the recording: it reads from `next` on, at the pace of its socket. */
+interface Reader {
+  readonly sink: HubSink;
+  /** Index of the next frame to write. */
+  next: number;
+  /** Waiting for its socket to drain; it reads on from `next` once it did. */
+  waiting: boolean;
+}
+
 export class RecordedStream {
   private readonly frames: EncodedFrame[] = [];
-  private readonly followers = new Set<HubSink>();
+  private readonly readers = new Set<Reader>();
   private currentStatus: RecordedStreamStatus = 'running';
   readonly controller = new AbortController();
   finishedAt: number | undefined;
@@ -69,8 +78,8 @@ export class RecordedStream {
     }
     this.currentStatus = status;
     this.finishedAt = Date.now();
-    for (const follower of [...this.followers]) follower.complete();
-    this.followers.clear();
+    // Each reader completes once it has written everything.
+    for (const reader of [...this.readers]) this.read(reader);
   }
 
   /** True when a client that saw `lastEventId` has seen everything and nothing more will come. */
@@ -79,39 +88,55 @@ export class RecordedStream {
   }
 
   /**
-   * Replays what was recorded after `lastEventId`, paced by the socket, then follows live values;
-   * completes when the producer is done.
+   * Replays what was recorded after `lastEventId`, then follows new values; completes when the
+   * producer is done. A follower never buffers: it reads the recording at its socket's pace, so
+   * neither a big replay nor a fast producer can drop it.
    */
   follow(lastEventId: string | undefined): HubSource {
     return new HubSource((sink) => {
-      let next = parseSeq(lastEventId);
-      const catchUp = async (): Promise<void> => {
-        // Follows once caught up, in the same synchronous step as the last check: nothing can be recorded in between.
-        while (next < this.frames.length) {
-          if (sink.closed) return;
-          const frame = this.frames[next++]!;
-          if (!sink.write) sink.next(frame);
-          else if (!sink.write(frame) && !(await sink.drained?.())) return;
-        }
-        if (sink.closed) return;
-        if (!this.running) sink.complete();
-        else this.followers.add(sink);
-      };
-      catchUp().catch((err: unknown) => sink.error(err));
-      return () => this.followers.delete(sink);
+      const reader: Reader = { sink, next: parseSeq(lastEventId), waiting: false };
+      this.readers.add(reader);
+      this.read(reader);
+      return () => this.readers.delete(reader);
     });
   }
 
   /** Releases the recording (after its ttl). */
   dispose(): void {
     this.frames.length = 0;
-    for (const follower of this.followers) follower.complete();
-    this.followers.clear();
+    for (const reader of this.readers) reader.sink.complete();
+    this.readers.clear();
   }
 
   private push(frame: EncodedFrame): void {
     this.frames.push(frame);
-    for (const follower of this.followers) follower.next(frame);
+    for (const reader of this.readers) this.read(reader);
+  }
+
+  /** Writes what `reader` has not seen yet, until its socket asks to wait; completes it once a finished recording is all written. */
+  private read(reader: Reader): void {
+    const { sink } = reader;
+    if (reader.waiting) return;
+    while (reader.next < this.frames.length) {
+      if (sink.closed) return;
+      const frame = this.frames[reader.next++]!;
+      if (!sink.write || !sink.drained) {
+        sink.next(frame);
+        continue;
+      }
+      if (!sink.write(frame)) {
+        reader.waiting = true;
+        void sink.drained().then((drained) => {
+          reader.waiting = false;
+          if (drained && this.readers.has(reader)) this.read(reader);
+        });
+        return;
+      }
+    }
+    if (!this.running && !sink.closed) {
+      this.readers.delete(reader);
+      sink.complete();
+    }
   }
 }
 
