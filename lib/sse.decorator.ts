@@ -36,7 +36,11 @@ function toHandlerResult(value: unknown, response: object | undefined): unknown 
   const cleanUp = findCleanUp(response);
   if (!cleanUp) return value;
   if (cleanUp.ended) {
-    toSseSource(value)?.discard();
+    try {
+      toSseSource(value)?.discard();
+    } catch {
+      // A result that cannot even be looked at: nothing of it was started.
+    }
     return new SseHandlerResult(null);
   }
   return new SseHandlerResult(value);

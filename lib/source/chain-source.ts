@@ -28,7 +28,14 @@ export class ChainSource implements SseSource {
           return;
         }
         mode = 'result';
-        const source = toSseSource(value.value);
+        let source: SseSource | undefined;
+        try {
+          source = toSseSource(value.value);
+        } catch (err) {
+          // A hostile result (a throwing getter, a Proxy): an error, never an uncaught throw.
+          sink.error(err);
+          return;
+        }
         if (!source) sink.error(new SseSourceError(this.route, value.value));
         else if (sink.closed) source.discard();
         else {
