@@ -2,7 +2,16 @@
  * Nothing a handler returns or throws crashes the process or corrupts the connection: hostile
  * results, a header that cannot be sent, an EncodedFrame that is not a frame, throwing teardown.
  */
-import { Controller, Injectable, Module, Res, UseInterceptors, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import {
+  Controller,
+  Injectable,
+  Module,
+  Res,
+  UseInterceptors,
+  type CallHandler,
+  type ExecutionContext,
+  type NestInterceptor,
+} from '@nestjs/common';
 import { Observable } from 'rxjs';
 import { CleanUp, EncodedFrame, Sse, SseModule } from '../lib/index.js';
 import { CapturedLogs } from './support/captured-logs.js';
@@ -17,7 +26,9 @@ const torndown: string[] = [];
 @Injectable()
 class BadHeaderInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const reply = context.switchToHttp().getResponse<{ header?(n: string, v: string): unknown; setHeader?(n: string, v: string): unknown }>();
+    const reply = context
+      .switchToHttp()
+      .getResponse<{ header?(n: string, v: string): unknown; setHeader?(n: string, v: string): unknown }>();
     if (reply.header) reply.header('x-trace', 'a\r\nSet-Cookie: evil=1');
     else reply.setHeader?.('x-trace', 'a\r\nSet-Cookie: evil=1');
     return next.handle();
@@ -148,19 +159,25 @@ describe.each(PLATFORMS)('nothing escapes (%s)', (platform) => {
     expect(escaped).toEqual([]);
   });
 
-  it.each(['/bad-header', '/bad-header-passthrough'])('%s: a header with a line break answers 500, and no header is injected', async (path) => {
-    const res = await openRaw(`${running.url}${path}`);
-    expect(res.status).toBe(500);
-    expect(res.headers['set-cookie']).toBeUndefined();
-    expect(res.headers['content-type']).not.toBe('text/event-stream');
-    await res.waitForEnd();
-  });
+  it.each(['/bad-header', '/bad-header-passthrough'])(
+    '%s: a header with a line break answers 500, and no header is injected',
+    async (path) => {
+      const res = await openRaw(`${running.url}${path}`);
+      expect(res.status).toBe(500);
+      expect(res.headers['set-cookie']).toBeUndefined();
+      expect(res.headers['content-type']).not.toBe('text/event-stream');
+      await res.waitForEnd();
+    },
+  );
 
-  it.each(['/empty-frame', '/unterminated-frame'])('%s: an EncodedFrame that is not a whole frame is refused; the chunked body ends cleanly', async (path) => {
-    const res = await openRaw(`${running.url}${path}`);
-    const text = await res.waitForEnd();
-    expect(text).toBe('data: before\n\nevent: error\ndata: {"status":500,"message":"Internal server error"}\n\n');
-  });
+  it.each(['/empty-frame', '/unterminated-frame'])(
+    '%s: an EncodedFrame that is not a whole frame is refused; the chunked body ends cleanly',
+    async (path) => {
+      const res = await openRaw(`${running.url}${path}`);
+      const text = await res.waitForEnd();
+      expect(text).toBe('data: before\n\nevent: error\ndata: {"status":500,"message":"Internal server error"}\n\n');
+    },
+  );
 
   it.each(['/throwing-iterator-getter', '/proxy', '/sync-next-throws'])('%s: a hostile result answers 500', async (path) => {
     const res = await openRaw(`${running.url}${path}`);

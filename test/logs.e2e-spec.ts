@@ -62,7 +62,7 @@ describe.each(PLATFORMS)('logs (%s)', (platform) => {
     left.length = 0;
   });
 
-  it("the Quick start: a tab that closes while the generator sleeps on cleanUp.signal logs nothing at error level", async () => {
+  it('the Quick start: a tab that closes while the generator sleeps on cleanUp.signal logs nothing at error level', async () => {
     const tab = recordEventSource(`${running.url}/jobs/42/progress`, ['progress']);
     await tab.waitForEvents(1);
     tab.close();

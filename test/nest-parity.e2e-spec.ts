@@ -157,7 +157,10 @@ describe.each(PLATFORMS)('without emitDecoratorMetadata (%s)', (platform) => {
     const res = await openRaw(`${running.url}/untyped/cleanup`);
     expect(res.status).toBe(500);
     await res.waitForEnd();
-    const logged = logs.errors().map((line) => line.text).join('\n');
+    const logged = logs
+      .errors()
+      .map((line) => line.text)
+      .join('\n');
     expect(logged).toContain('@InjectCleanUp() cleanUp: CleanUp');
     expect(logged).toContain('emitDecoratorMetadata');
     expect(logged).toContain('UntypedController.handler');

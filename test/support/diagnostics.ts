@@ -1,11 +1,6 @@
 /** Records the stream lifecycle from the library's diagnostics channels. */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import {
-  SSE_STREAM_END_CHANNEL,
-  SSE_STREAM_OPEN_CHANNEL,
-  type SseStreamEndMessage,
-  type SseStreamOpenMessage,
-} from '../../lib/index.js';
+import { SSE_STREAM_END_CHANNEL, SSE_STREAM_OPEN_CHANNEL, type SseStreamEndMessage, type SseStreamOpenMessage } from '../../lib/index.js';
 
 export interface StreamRecorder {
   opened: SseStreamOpenMessage[];

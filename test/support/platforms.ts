@@ -21,6 +21,8 @@ export interface StartOptions {
   logger?: boolean | LoggerService;
   /** Fastify only: serve HTTP/2 without TLS (h2c). */
   http2?: boolean;
+  /** Listen on this port (default: an ephemeral one). */
+  port?: number;
 }
 
 /** Starts a real Nest app on 127.0.0.1 with an ephemeral port. */
@@ -29,7 +31,7 @@ export async function startApp(platform: Platform, module: Type<unknown>, option
   const logger = options.logger === true ? undefined : options.logger === undefined || options.logger === false ? false : options.logger;
   const app = await NestFactory.create(module, adapter as never, { logger, abortOnError: false });
   await options.configure?.(app);
-  await app.listen(0, '127.0.0.1');
+  await app.listen(options.port ?? 0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   let closed = false;
   return {
