@@ -1,28 +1,58 @@
-/** Builds the sample app (Express) without listening, so `main.ts` and the browser test share it. */
+/**
+ * Builds the sample app without listening, so `main.ts` and the browser test share it. Express by
+ * default; `SAMPLE_PLATFORM=fastify` (or `platform: 'fastify'`) runs the same app on Fastify.
+ */
 import 'reflect-metadata';
-import type { LogLevel } from '@nestjs/common';
+import fastifyStatic from '@fastify/static';
+import type { INestApplication, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SampleAppModule } from './app.module.js';
 import { StreamSocketsService } from './debug/stream-sockets.service.js';
 import { resolvePublicDir } from './public-dir.js';
 import type { SampleOptions } from './sample-options.js';
 
+export type SamplePlatform = 'express' | 'fastify';
+
 export interface CreateSampleAppOptions extends Partial<SampleOptions> {
   /** Nest's logger levels, or `false` for silence. Default: Nest's default logger. */
   logger?: false | LogLevel[];
+  /** Default: `SAMPLE_PLATFORM` from the environment, else `express`. */
+  platform?: SamplePlatform;
+}
+
+/** The platform `SAMPLE_PLATFORM` asks for (`express` or `fastify`). */
+export function platformFromEnv(value = process.env.SAMPLE_PLATFORM): SamplePlatform {
+  if (value === undefined || value === '' || value === 'express') return 'express';
+  if (value === 'fastify') return 'fastify';
+  throw new Error(`SAMPLE_PLATFORM is "${value}"; use "express" or "fastify".`);
 }
 
 /**
  * @example
- * const app = await createSampleApp({ jobStepMs: 50 });
+ * const app = await createSampleApp({ jobStepMs: 50, platform: 'fastify' });
  * await app.listen(0);
  */
-export async function createSampleApp(init: CreateSampleAppOptions = {}): Promise<NestExpressApplication> {
-  const { logger, ...options } = init;
-  const app = await NestFactory.create<NestExpressApplication>(SampleAppModule.forRoot(options), new ExpressAdapter(), {
-    ...(logger !== undefined && { logger }),
-  });
+export async function createSampleApp(init: CreateSampleAppOptions = {}): Promise<INestApplication> {
+  const { logger, platform = platformFromEnv(), ...options } = init;
+  const nestOptions = { ...(logger !== undefined && { logger }) };
+  const module = SampleAppModule.forRoot(options);
+  if (platform === 'fastify') {
+    const app = await NestFactory.create<NestFastifyApplication>(module, new FastifyAdapter(), nestOptions);
+    const sockets = app.get(StreamSocketsService);
+    app
+      .getHttpAdapter()
+      .getInstance()
+      .addHook('onRequest', (request: { raw: IncomingMessage }, reply: { raw: ServerResponse }, done: () => void) =>
+        sockets.middleware(request.raw, reply.raw, done),
+      );
+    // Registered directly (what useStaticAssets does, without its dynamic import).
+    await app.register(fastifyStatic as never, { root: resolvePublicDir(), prefix: '/', index: 'index.html', maxAge: 0 } as never);
+    return app;
+  }
+  const app = await NestFactory.create<NestExpressApplication>(module, new ExpressAdapter(), nestOptions);
   app.use(app.get(StreamSocketsService).middleware);
   app.useStaticAssets(resolvePublicDir(), { index: 'index.html', maxAge: 0 });
   return app;

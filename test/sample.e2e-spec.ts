@@ -2,22 +2,18 @@
  * The sample app in a real browser: Debian's Chromium driven by playwright-core, against the
  * sample started in-process on an ephemeral port. The page uses the browser's own EventSource.
  */
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import type { INestApplication } from '@nestjs/common';
 import type { AddressInfo } from 'node:net';
-import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { createSampleApp } from '../sample/bootstrap.js';
+import { createSampleApp, type SamplePlatform } from '../sample/bootstrap.js';
 import type { StreamStats } from '../sample/stats/stream-stats.service.js';
 import { until } from './support/until.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, chatLines, chatMessages, streamStatus, waitForStream } from './support/sample-page.js';
 
-const SCREENSHOT = fileURLToPath(new URL('../docs/screenshot.png', import.meta.url));
+const PLATFORMS: SamplePlatform[] = ['express', 'fastify'];
 
-describe('sample app in Chromium (express)', () => {
-  let app: NestExpressApplication;
+describe.each(PLATFORMS)('sample app in Chromium (%s)', (platform) => {
+  let app: INestApplication;
   let url: string;
   let browser: Browser;
   const pageErrors: string[] = [];
@@ -45,7 +41,7 @@ describe('sample app in Chromium (express)', () => {
   }
 
   beforeAll(async () => {
-    app = await createSampleApp({ logger: false, jobStepMs: 60, jobSteps: 20, metricsIntervalMs: 250, retryMs: 500 });
+    app = await createSampleApp({ platform, logger: false, jobStepMs: 60, jobSteps: 20, metricsIntervalMs: 250, retryMs: 500 });
     await app.listen(0, '127.0.0.1');
     url = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
@@ -164,16 +160,6 @@ describe('sample app in Chromium (express)', () => {
     expect(after.resumed.chat - before.resumed.chat).toBeGreaterThanOrEqual(2);
     expect(after.resumed.notifications - before.resumed.notifications).toBeGreaterThanOrEqual(1);
     expect(after.resumed.jobs - before.resumed.jobs).toBe(1);
-  });
-
-  it('takes the README screenshot (only when missing, or with UPDATE_SCREENSHOT=1)', async () => {
-    if (existsSync(SCREENSHOT) && process.env.UPDATE_SCREENSHOT !== '1') return;
-    await alice.click('#start-job');
-    await alice.waitForFunction(() => Number(document.querySelector<HTMLElement>('li.job.running')?.dataset.percent ?? 0) >= 45);
-    await alice.evaluate(() => document.querySelector('#toast')?.classList.remove('show'));
-    await mkdir(dirname(SCREENSHOT), { recursive: true });
-    await alice.screenshot({ path: SCREENSHOT, fullPage: true, animations: 'disabled' });
-    expect(existsSync(SCREENSHOT)).toBe(true);
   });
 
   it("runs the server's CleanUp when a tab closes", async () => {
