@@ -2,9 +2,9 @@
  * A client leaving is not an error; a 4xx mid-stream is not an error either; logs never carry
  * the query string. Read from a real Nest logger, over real HTTP, on both platforms.
  */
-import { Controller, ForbiddenException, Module, Param } from '@nestjs/common';
+import { Controller, ForbiddenException, Module, NotFoundException, Param } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CleanUp, Sse, SseEvent, SseModule } from '../lib/index.js';
+import { CleanUp, LastEventId, Sse, SseEvent, SseModule } from '../lib/index.js';
 import { readEvents } from '../lib/testing/index.js';
 import { CapturedLogs } from './support/captured-logs.js';
 import { recordEventSource } from './support/event-source.js';
@@ -13,17 +13,24 @@ import { openRaw } from './support/raw-http.js';
 import { until } from './support/until.js';
 
 const left: string[] = [];
+const jobs = new Map([
+  ['42', { steps: 10 }],
+  ['7', { steps: 10 }],
+]);
 
 @Controller('jobs')
 class JobsController {
-  /** The README's Quick start, as written. */
+  /** The README's Quick start, as written (plus a record of who left). */
   @Sse(':id/progress')
-  async *progress(@Param('id') id: string, cleanUp: CleanUp) {
+  async *progress(@Param('id') id: string, @LastEventId() lastEventId: string | undefined, cleanUp: CleanUp) {
+    const job = jobs.get(id);
+    if (!job) throw new NotFoundException(`No job ${id}`);
     cleanUp.add(() => left.push(id));
-    for (let percent = 0; percent <= 100; percent += 10) {
-      yield new SseEvent({ event: 'progress', id: String(percent), data: { id, percent } });
-      await sleep(500, undefined, { signal: cleanUp.signal });
+    for (let step = lastEventId === undefined ? 0 : Number(lastEventId) + 1; step <= job.steps; step++) {
+      if (step > 0) await sleep(500, undefined, { signal: cleanUp.signal });
+      yield new SseEvent({ event: 'progress', id: String(step), data: { id, percent: (step * 100) / job.steps } });
     }
+    yield new SseEvent({ event: 'done', data: { id } });
   }
 
   /** Awaits a fetch-like call that rejects with the abort reason itself. */
@@ -71,6 +78,19 @@ describe.each(PLATFORMS)('logs (%s)', (platform) => {
     await sleep(50);
     expect(logs.errors()).toEqual([]);
     expect(logs.lines.filter((line) => line.level === 'warn')).toEqual([]);
+  });
+
+  it('the Quick start answers 404 for an unknown job, resumes after Last-Event-ID and ends with done', async () => {
+    expect((await readEvents(running.url, '/jobs/9/progress')).status).toBe(404);
+    const { events } = await readEvents(running.url, '/jobs/42/progress', {
+      lastEventId: '9',
+      until: (e) => e.event === 'done',
+      timeout: 5000,
+    });
+    expect(events.map((e) => [e.event, e.id])).toEqual([
+      ['progress', '10'],
+      ['done', undefined],
+    ]);
   });
 
   it('readEvents() stopping after a count logs nothing at error level', async () => {
