@@ -71,9 +71,7 @@ describe.each(PLATFORMS)('hub over HTTP (%s)', (platform) => {
     return { url: running.url, hub: running.app.get(SseHub) };
   };
   afterEach(async () => {
-    const t0 = Date.now();
     await running?.close();
-    console.log('T close', Date.now() - t0);
     running = undefined;
     sockets.clear();
   });
@@ -160,22 +158,18 @@ describe.each(PLATFORMS)('hub over HTTP (%s)', (platform) => {
 
   it('delivers a private event only to its addressee, and announces join/leave', async () => {
     const { url, hub } = await start();
-    console.log('T start', Date.now());
     const ann = recordEventSource(`${url}/rooms/p?user=ann`, ['join', 'leave']);
     const bob = recordEventSource(`${url}/rooms/p?user=bob`, ['join', 'leave']);
     try {
       await until(() => hub.connections('room:p') === 2, 5_000, 'two subscribers');
-      console.log('T subs', Date.now(), ann.errors, bob.errors, ann.opens);
       await until(() => ann.events.filter((e) => e.type === 'join').length === 2, 5_000, 'both joins');
       await post(`${url}/rooms/p/messages`, { text: 'hi all' });
       await post(`${url}/rooms/p/messages`, { text: 'psst', to: 'bob' });
       await post(`${url}/rooms/p/messages`, { text: 'bye' });
       await bob.waitForEvents(4); // its own join, then three messages
-      console.log('T bob4', Date.now());
       bob.close();
       const c0 = cleanUps;
       await until(() => cleanUps > c0, 9000, 'cleanup');
-      console.log('T cleaned', Date.now());
       await until(() => ann.events.some((e) => e.type === 'leave'), 5_000, 'leave event');
       const texts = (r: typeof ann) => r.events.filter((e) => e.type === 'message').map((e) => JSON.parse(e.data).text);
       expect(texts(ann)).toEqual(['hi all', 'bye']);
@@ -186,7 +180,6 @@ describe.each(PLATFORMS)('hub over HTTP (%s)', (platform) => {
       bob.close();
       const c0 = cleanUps;
       await until(() => cleanUps > c0, 9000, 'cleanup');
-      console.log('T cleaned', Date.now());
     }
   });
 
