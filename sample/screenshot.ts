@@ -8,18 +8,8 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import { createSampleApp } from './bootstrap.js';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium.js';
 
-const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const target = resolve(process.argv[2] ?? 'docs/screenshot.png');
 
 const app = await createSampleApp({ logger: false, jobStepMs: 120, metricsIntervalMs: 250 });

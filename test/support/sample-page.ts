@@ -1,18 +1,7 @@
 /** Reads the sample page's state (mirrored in data-* attributes) from a Playwright page. */
 import type { Page } from 'playwright-core';
 
-/** Debian's Chromium: Playwright's own browser downloads do not work here. */
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+export { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../sample/chromium.js';
 
 export type StreamName = 'jobs' | 'notifications' | 'chat' | 'metrics';
 export type StreamState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed' | 'unauthorized';
