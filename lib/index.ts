@@ -18,13 +18,21 @@ export {
   type SseSubscribeOptions,
   type SseGapNotice,
 } from './hub/sse-hub.js';
+export type { SsePresenceEntry } from './hub/presence.js';
 export { HubSource, type HubSink } from './hub/hub-source.js';
-export { InMemoryHubStore, DEFAULT_HISTORY_MAX_EVENTS } from './hub/in-memory-hub-store.js';
+export {
+  InMemoryHubStore,
+  DEFAULT_HISTORY_MAX_EVENTS,
+  DEFAULT_HISTORY_MAX_CHANNELS,
+  DEFAULT_HISTORY_MAX_BYTES,
+  DEFAULT_IDLE_CHANNEL_MS,
+} from './hub/in-memory-hub-store.js';
 export { InProcessTransport } from './hub/in-process-transport.js';
+export { parseHubId, formatHubId, compareHubIds, type HubIdPoint } from './hub/hub-id.js';
 export type { SseHubStore, HubEvent, HubEventInput, HubReplay, MaybePromise } from './hub/sse-hub-store.js';
 export type { SseHubTransport } from './hub/sse-hub-transport.js';
-export type { SseHubOptions, SseHistoryOptions } from './hub/sse-hub-options.js';
-export { SSE_STOPPED_EVENT } from './resumable/recorded-stream.js';
+export type { SseHubOptions, SseHistoryOptions, SseResumableOptions } from './hub/sse-hub-options.js';
+export { SSE_STOPPED_EVENT } from './resumable/resumable-streams.js';
 export type { StreamProducer, StartStreamOptions, ResumeStreamOptions } from './resumable/resumable-streams.js';
 export { EncodedFrame } from './wire/encoded-frame.js';
 export type {

@@ -1,4 +1,6 @@
-import { Global, Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { Global, Module, type DynamicModule, type OnModuleInit, type Provider } from '@nestjs/common';
+import { ModulesContainer } from '@nestjs/core';
+import { SseOptionsError } from './errors.js';
 import { validateStreamOptions, type SseModuleAsyncOptions, type SseModuleOptions } from './sse-module-options.js';
 import { SSE_MODULE_OPTIONS } from './sse.constants.js';
 import { SseHub } from './hub/sse-hub.js';
@@ -18,7 +20,23 @@ const sharedExports = [SSE_MODULE_OPTIONS, SseStreamRegistry, SseInterceptor, Ss
  */
 @Global()
 @Module({})
-export class SseModule {
+export class SseModule implements OnModuleInit {
+  constructor(private readonly modules: ModulesContainer) {}
+
+  /** One app has one hub: a second forRoot() would make a second SseHub that misses the first's subscribers. */
+  onModuleInit(): void {
+    const mine = [...this.modules.values()].filter((module) => module.metatype === SseModule);
+    if (mine.length < 2) return;
+    const importers = [...this.modules.values()]
+      .filter((module) => module.metatype !== SseModule && [...module.imports].some((imported) => mine.includes(imported)))
+      .map((module) => module.metatype.name);
+    throw new SseOptionsError(
+      `SseModule.forRoot() is imported ${mine.length} times in this app (by ${importers.join(', ') || 'several modules'}): each makes its own ` +
+        'SseHub, and what one publishes never reaches the subscribers of another. Import SseModule.forRoot() once, in the root ' +
+        'module: it is global, so every module can inject SseHub.',
+    );
+  }
+
   /** Registers the module with static options (all optional). */
   static forRoot(options: SseModuleOptions = {}): DynamicModule {
     validateStreamOptions('SseModule.forRoot()', options);

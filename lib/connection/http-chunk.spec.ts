@@ -14,10 +14,10 @@ describe('httpChunk', () => {
   });
 
   it('builds the chunk of a shared frame once', () => {
-    const frame = Buffer.from('id: 1\ndata: x\n\n');
+    const frame = { bytes: Buffer.from('id: 1\ndata: x\n\n') };
     const first = sharedHttpChunk(frame);
     expect(sharedHttpChunk(frame)).toBe(first);
     expect(first.toString()).toBe('f\r\nid: 1\ndata: x\n\n\r\n');
-    expect(sharedHttpChunk(Buffer.from(frame))).not.toBe(first);
+    expect(sharedHttpChunk({ bytes: frame.bytes })).not.toBe(first);
   });
 });

@@ -116,7 +116,7 @@ export class NodeHttpConnection implements SseConnection {
     return this.frameWriter!.write(frame);
   }
 
-  writeShared(frame: Buffer): boolean {
+  writeShared(frame: { readonly bytes: Buffer }): boolean {
     if (this.state !== 'streaming') return false;
     return this.frameWriter!.writeShared(frame);
   }

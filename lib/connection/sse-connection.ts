@@ -25,7 +25,7 @@ export interface SseConnection {
   /** Writes one whole frame. False when the socket wants the writer to wait for drain. */
   write(frame: string | Buffer): boolean;
   /** Writes a frame that many streams write (a hub broadcast): its wire form is built once for all. */
-  writeShared(frame: Buffer): boolean;
+  writeShared(frame: { readonly bytes: Buffer }): boolean;
   /** Bytes written but not yet handed to the kernel. */
   readonly pendingBytes: number;
   /** True when the socket asked the writer to wait for drain. */

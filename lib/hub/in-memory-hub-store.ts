@@ -1,76 +1,93 @@
 /**
- * The default hub store: a bounded ring buffer of events per channel, in this process's memory.
- * Memory stays flat however long the app runs: at most `maxEvents` per channel, and channels
- * whose every event expired (`maxAgeMs`) are forgotten, keeping only a small tombstone.
+ * The default hub store, in this process's memory, bounded as a whole: events per channel,
+ * channels, and bytes, with idle channels forgotten. A forgotten channel leaves a small
+ * tombstone (its last dropped id), so a later resume from before it reports the gap.
  */
 import { SseOptionsError } from '../errors.js';
+import { compareHubIds, formatHubId, HubIdClock, parseHubId, type HubIdPoint } from './hub-id.js';
 import type { SseHistoryOptions } from './sse-hub-options.js';
 import type { HubEvent, HubEventInput, HubReplay, SseHubStore } from './sse-hub-store.js';
 
 /** Events kept per channel when `history.maxEvents` is not set. */
 export const DEFAULT_HISTORY_MAX_EVENTS = 1000;
+/** Channels kept when `history.maxChannels` is not set; past it the least recently published to is forgotten. */
+export const DEFAULT_HISTORY_MAX_CHANNELS = 10_000;
+/** Bytes kept when `history.maxBytes` is not set (64 MiB); past it the oldest events of the least recently published channels go. */
+export const DEFAULT_HISTORY_MAX_BYTES = 64 * 1024 * 1024;
+/** A channel without a new event for this long is forgotten (30 minutes), when `history.idleChannelMs` is not set. */
+export const DEFAULT_IDLE_CHANNEL_MS = 30 * 60 * 1000;
 
 /**
- * Forgotten channels whose last trimmed id is remembered exactly. Past this many, the oldest
- * tombstones fold into one hub-wide watermark: resumes below it then report a gap even if that
+ * Forgotten channels whose last dropped id is remembered exactly. Past this many, the oldest
+ * tombstones fold into one store-wide watermark: resumes below it then report a gap even if that
  * channel lost nothing (a spurious gap is safe; a silent loss is not).
  */
 const MAX_TOMBSTONES = 10_000;
-
-const DECIMAL_ID = /^(?:0|[1-9][0-9]{0,15})$/;
+/** What an event costs besides its frame and value (objects, the id string, the queue slot): measured, rounded up. */
+const EVENT_OVERHEAD_BYTES = 240;
+const BEFORE_ALL: HubIdPoint = { ms: -1, seq: 0 };
+/** The id sequence of every store in this process that runs on the real clock. */
+const processIds = new HubIdClock();
 
 interface HeldEvent {
   readonly event: HubEvent;
-  readonly seq: number;
+  readonly point: HubIdPoint;
+  /** When it was appended (the store's clock), for maxAgeMs. */
   readonly at: number;
+  /** What it counts for against maxBytes. */
+  readonly bytes: number;
 }
 
-/** One channel's history, oldest first: a queue bounded to `capacity` events. */
+/** One channel's history, oldest first: a queue with a moving head, compacted now and then. */
 class ChannelHistory {
-  // An array with a moving head, compacted now and then: amortized O(1) per event, and a quiet
-  // channel holds a few slots rather than `maxEvents` of them.
   private queue: Array<HeldEvent | undefined> = [];
   private head = 0;
-  /** Highest sequence number dropped from this channel (0: none), so a resume below it knows it missed something. */
-  trimmedThrough = 0;
-
-  constructor(private readonly capacity: number) {}
+  /** Newest id dropped from this channel, so a resume from before it knows it missed something. */
+  trimmedThrough: HubIdPoint | undefined;
+  /** Bytes of the events held. */
+  bytes = 0;
+  /** Last append (the store's clock). */
+  lastAppendAt = 0;
 
   get size(): number {
     return this.queue.length - this.head;
   }
 
-  push(held: HeldEvent): void {
+  push(held: HeldEvent, capacity: number, onDrop: (held: HeldEvent) => void): void {
     this.queue.push(held);
-    if (this.size > this.capacity) this.dropOldest();
+    this.bytes += held.bytes;
+    this.lastAppendAt = held.at;
+    while (this.size > capacity) onDrop(this.dropOldest());
   }
 
-  /** Drops events published before `cutoff` (ms timestamp). */
-  expire(cutoff: number): void {
-    while (this.size > 0 && (this.queue[this.head] as HeldEvent).at < cutoff) this.dropOldest();
+  /** Drops events appended before `cutoff`. */
+  expire(cutoff: number, onDrop: (held: HeldEvent) => void): void {
+    while (this.size > 0 && this.queue[this.head]!.at < cutoff) onDrop(this.dropOldest());
   }
 
   newest(): HeldEvent | undefined {
     return this.size === 0 ? undefined : this.queue[this.queue.length - 1];
   }
 
-  /** Events with a sequence number above `seq`, oldest first. */
-  after(seq: number): HubEvent[] {
-    // Binary search: sequence numbers grow along the queue.
+  /** Events after `point`, oldest first. */
+  after(point: HubIdPoint): HubEvent[] {
+    // Binary search: ids grow along the queue.
     let low = this.head;
     let high = this.queue.length;
     while (low < high) {
       const mid = (low + high) >>> 1;
-      if ((this.queue[mid] as HeldEvent).seq <= seq) low = mid + 1;
+      if (compareHubIds(this.queue[mid]!.point, point) <= 0) low = mid + 1;
       else high = mid;
     }
     const out: HubEvent[] = [];
-    for (let i = low; i < this.queue.length; i++) out.push((this.queue[i] as HeldEvent).event);
+    for (let i = low; i < this.queue.length; i++) out.push(this.queue[i]!.event);
     return out;
   }
 
-  private dropOldest(): void {
-    this.trimmedThrough = (this.queue[this.head] as HeldEvent).seq;
+  dropOldest(): HeldEvent {
+    const held = this.queue[this.head]!;
+    this.trimmedThrough = held.point;
+    this.bytes -= held.bytes;
     // Release the event at once; the slot itself goes at the next compaction.
     this.queue[this.head] = undefined;
     this.head++;
@@ -81,106 +98,149 @@ class ChannelHistory {
       this.queue = this.queue.slice(this.head);
       this.head = 0;
     }
+    return held;
+  }
+}
+
+function checkBound(name: string, value: unknown, allowZero: boolean): void {
+  if (value === undefined) return;
+  if (typeof value !== 'number' || !(value >= (allowZero ? 0 : 1)) || (!Number.isSafeInteger(value) && value !== Infinity)) {
+    throw new SseOptionsError(
+      `history.${name} is ${String(value)}; expected ${allowZero ? 'a non-negative' : 'a positive'} integer (or Infinity).`,
+    );
   }
 }
 
 /**
- * Bounded in-memory history, the hub's default store. Ids are one hub-wide counter written in
- * decimal (`"1"`, `"2"`, ...), so a client reading several channels resumes all of them with a
- * single `Last-Event-ID`. An id this store never assigned (from another process, or from before
- * a restart) is reported as a gap, followed by everything held.
- *
- * Trimming is lazy (on append and read), so the store runs no timers.
+ * Bounded in-memory history, the hub's default store. Ids are `<ms>-<seq>` (see hub-id.ts), one
+ * sequence for the whole store, so a client reading several channels resumes all of them with a
+ * single `Last-Event-ID`; an id from before this store existed (an earlier process) is unknown,
+ * and a resume from it reports the gap. Trimming is lazy (on append and read): no timers.
  *
  * @example
- * SseModule.forRoot({ store: new InMemoryHubStore({ maxEvents: 200, maxAgeMs: 60_000 }) });
+ * SseModule.forRoot({ history: { maxEvents: 200, maxChannels: 50_000, maxBytes: 128 * 1024 * 1024 } });
  */
 export class InMemoryHubStore implements SseHubStore {
   private readonly maxEvents: number;
   private readonly maxAgeMs: number | undefined;
-  /** Insertion order = least recently appended first, which is what age expiry walks. */
+  private readonly maxChannels: number;
+  private readonly maxBytes: number;
+  private readonly idleChannelMs: number;
+  private readonly ids: HubIdClock;
+  /** The first id this store could have assigned: anything before it is from another lifetime. */
+  private readonly born: HubIdPoint;
+  /** Least recently appended first. */
   private readonly channels = new Map<string, ChannelHistory>();
-  /** Forgotten channel -> its trimmedThrough, oldest first. */
-  private readonly tombstones = new Map<string, number>();
-  /** trimmedThrough of every tombstone evicted past MAX_TOMBSTONES. */
-  private forgottenThrough = 0;
-  private lastSeq = 0;
+  /** Forgotten channel -> its last dropped id, oldest first. */
+  private readonly tombstones = new Map<string, HubIdPoint>();
+  /** Last dropped id of every tombstone folded away past MAX_TOMBSTONES. */
+  private forgottenThrough: HubIdPoint | undefined;
+  private heldBytes = 0;
 
   /**
-   * @param history Bounds per channel; `false` keeps nothing (every resume then reports a gap).
+   * @param history Bounds; `false` keeps nothing (every resume then reports a gap).
    * @param clock Current time in ms; replaceable for tests.
    */
   constructor(
     history: SseHistoryOptions | false = {},
     private readonly clock: () => number = Date.now,
   ) {
-    if (history === false) {
-      this.maxEvents = 0;
-      this.maxAgeMs = undefined;
-      return;
-    }
-    const { maxEvents = DEFAULT_HISTORY_MAX_EVENTS, maxAgeMs } = history;
-    if (!Number.isSafeInteger(maxEvents) || maxEvents < 0) {
-      throw new SseOptionsError(`history.maxEvents is ${String(maxEvents)}; expected a non-negative integer (0 keeps no history).`);
-    }
+    // Stores on the real clock share one sequence per process, so two of them (two apps, an app
+    // and its restart in a test) never hand out the same id; an earlier process ended before
+    // this one started, so its ids are all below `born`.
+    this.ids = clock === Date.now ? processIds : new HubIdClock(clock);
+    this.born = { ms: Math.max(Math.floor(clock()), this.ids.newest?.ms ?? 0) + 1, seq: 0 };
+    this.ids.raiseFloor(this.born.ms);
+    const options = history === false ? { maxEvents: 0 } : history;
+    const { maxEvents = DEFAULT_HISTORY_MAX_EVENTS, maxAgeMs, maxChannels, maxBytes, idleChannelMs } = options;
+    checkBound('maxEvents', maxEvents, true);
+    checkBound('maxChannels', maxChannels, false);
+    checkBound('maxBytes', maxBytes, false);
+    checkBound('idleChannelMs', idleChannelMs, false);
     if (maxAgeMs !== undefined && (typeof maxAgeMs !== 'number' || !(maxAgeMs > 0))) {
       throw new SseOptionsError(`history.maxAgeMs is ${String(maxAgeMs)}; expected a positive number of ms, or leave it out.`);
     }
     this.maxEvents = maxEvents;
     this.maxAgeMs = maxAgeMs;
+    this.maxChannels = maxChannels ?? DEFAULT_HISTORY_MAX_CHANNELS;
+    this.maxBytes = maxBytes ?? DEFAULT_HISTORY_MAX_BYTES;
+    this.idleChannelMs = idleChannelMs ?? DEFAULT_IDLE_CHANNEL_MS;
   }
 
-  /** Assigns the next id and keeps the event in the history of each of its channels. */
   append(input: HubEventInput): HubEvent {
-    const seq = ++this.lastSeq;
-    const event: HubEvent = { ...input, id: String(seq) };
-    if (this.maxEvents === 0) return event;
+    const point = this.ids.next();
+    const id = formatHubId(point);
+    const event: HubEvent = {
+      id,
+      channels: input.channels,
+      frame: Buffer.from(`id: ${id}\n${input.body}`, 'utf8'),
+      value: input.value,
+      meta: input.meta,
+      ...(input.last && { last: true }),
+    };
+    const capacity = input.maxEvents ?? this.maxEvents;
+    if (capacity === 0) return event;
     const at = this.clock();
-    this.expireIdle(at);
-    const held: HeldEvent = { event, seq, at };
+    this.expire(at);
+    // Counted once per channel it is held on; the value is assumed as large as its frame.
+    const held: HeldEvent = { event, point, at, bytes: event.frame.length * 2 + EVENT_OVERHEAD_BYTES };
     for (const channel of input.channels) {
       let history = this.channels.get(channel);
       if (history) {
-        // Keep the Map ordered by last append, so expireIdle() can stop at the first live channel.
-        if (this.maxAgeMs !== undefined) {
-          this.channels.delete(channel);
-          this.channels.set(channel, history);
-        }
+        // Most recently appended last: the bounds below take from the front.
+        this.channels.delete(channel);
       } else {
-        history = new ChannelHistory(this.maxEvents);
+        history = new ChannelHistory();
         // A channel seen before (or possibly seen: its tombstone may have been folded into the
         // watermark) starts out knowing what it already lost.
         history.trimmedThrough = this.tombstones.get(channel) ?? this.forgottenThrough;
         this.tombstones.delete(channel);
-        this.channels.set(channel, history);
       }
-      if (this.maxAgeMs !== undefined) history.expire(at - this.maxAgeMs);
-      history.push(held);
+      this.channels.set(channel, history);
+      if (this.maxAgeMs !== undefined) history.expire(at - this.maxAgeMs, this.dropped);
+      history.push(held, capacity, this.dropped);
+      this.heldBytes += held.bytes;
     }
+    this.enforceBounds();
     return event;
   }
 
-  /** Held events after `lastEventId` on `channels`, merged by id, and whether that is everything. */
-  readAfter(channels: readonly string[], lastEventId: string): HubReplay {
+  readAfter(channels: readonly string[], lastEventId: string | null): HubReplay {
     const now = this.clock();
-    this.expireIdle(now);
-    const known = DECIMAL_ID.test(lastEventId) && Number(lastEventId) <= this.lastSeq;
-    // An id we never assigned: the client may have missed anything, so send all we hold.
-    const after = known ? Number(lastEventId) : 0;
-    let complete = known && this.maxEvents > 0;
+    this.expire(now);
+    const newest = this.ids.newest;
+    let after: HubIdPoint;
+    let complete = this.maxEvents > 0;
+    if (lastEventId === null) {
+      after = BEFORE_ALL;
+    } else {
+      const point = parseHubId(lastEventId);
+      const known =
+        point !== undefined && newest !== undefined && compareHubIds(point, this.born) >= 0 && compareHubIds(point, newest) <= 0;
+      // An id this store does not know: the client may have missed anything, so send all we hold.
+      after = known ? point : BEFORE_ALL;
+      if (!known) complete = false;
+    }
     const lists: HubEvent[][] = [];
     for (const channel of new Set(channels)) {
       const history = this.channels.get(channel);
-      if (history) {
-        if (this.maxAgeMs !== undefined) history.expire(now - this.maxAgeMs);
-        if (history.trimmedThrough > after) complete = false;
-        const events = history.after(after);
-        if (events.length > 0) lists.push(events);
-      } else if ((this.tombstones.get(channel) ?? this.forgottenThrough) > after) {
-        complete = false;
-      }
+      if (history && this.maxAgeMs !== undefined) history.expire(now - this.maxAgeMs, this.dropped);
+      const lost = history ? history.trimmedThrough : (this.tombstones.get(channel) ?? this.forgottenThrough);
+      if (lost && compareHubIds(lost, after) > 0) complete = false;
+      if (!history) continue;
+      const events = history.after(after);
+      if (events.length > 0) lists.push(events);
     }
     return { events: mergeById(lists), complete };
+  }
+
+  forget(channel: string): void {
+    const history = this.channels.get(channel);
+    if (history) {
+      this.heldBytes -= history.bytes;
+      this.channels.delete(channel);
+    }
+    this.tombstones.delete(channel);
   }
 
   /** Events held, on one channel or in total (an event on two channels counts twice). */
@@ -196,47 +256,79 @@ export class InMemoryHubStore implements SseHubStore {
     return this.channels.size;
   }
 
-  /** Drops all history. */
+  /** What the held events count for against `maxBytes`. */
+  get bytes(): number {
+    return this.heldBytes;
+  }
+
+  /** Forgotten channels remembered exactly. */
+  get tombstoneCount(): number {
+    return this.tombstones.size;
+  }
+
   close(): void {
     this.channels.clear();
     this.tombstones.clear();
+    this.heldBytes = 0;
   }
 
-  /** Forgets whole channels whose newest event expired; stops at the first channel still alive. */
-  private expireIdle(now: number): void {
-    if (this.maxAgeMs === undefined) return;
-    const cutoff = now - this.maxAgeMs;
+  private readonly dropped = (held: HeldEvent): void => {
+    this.heldBytes -= held.bytes;
+  };
+
+  /** Forgets idle channels and drops events past maxAgeMs; walks from the least recently appended. */
+  private expire(now: number): void {
+    const idleCutoff = now - this.idleChannelMs;
+    const ageCutoff = this.maxAgeMs === undefined ? undefined : now - this.maxAgeMs;
     for (const [channel, history] of this.channels) {
-      const newest = history.newest();
-      if (newest && newest.at >= cutoff) return;
-      this.channels.delete(channel);
-      this.forget(channel, newest ? newest.seq : history.trimmedThrough);
+      if (history.lastAppendAt < idleCutoff) {
+        this.forgetWithTombstone(channel, history);
+        continue;
+      }
+      if (ageCutoff === undefined) return;
+      // Appended to after the cutoff: this channel and every later one still holds live events.
+      if (history.lastAppendAt >= ageCutoff) return;
+      this.forgetWithTombstone(channel, history);
     }
   }
 
-  private forget(channel: string, trimmedThrough: number): void {
-    if (trimmedThrough === 0) return;
+  /** maxChannels, then maxBytes: forget whole channels, least recently appended first, or trim the last one standing. */
+  private enforceBounds(): void {
+    while (this.channels.size > this.maxChannels) {
+      const [channel, history] = this.channels.entries().next().value as [string, ChannelHistory];
+      this.forgetWithTombstone(channel, history);
+    }
+    while (this.heldBytes > this.maxBytes && this.channels.size > 0) {
+      const [channel, history] = this.channels.entries().next().value as [string, ChannelHistory];
+      if (this.channels.size > 1) this.forgetWithTombstone(channel, history);
+      else {
+        this.dropped(history.dropOldest());
+        if (history.size === 0) this.forgetWithTombstone(channel, history);
+      }
+    }
+  }
+
+  private forgetWithTombstone(channel: string, history: ChannelHistory): void {
+    this.channels.delete(channel);
+    this.heldBytes -= history.bytes;
+    const through = history.newest()?.point ?? history.trimmedThrough;
+    if (!through) return;
     this.tombstones.delete(channel);
-    this.tombstones.set(channel, trimmedThrough);
+    this.tombstones.set(channel, through);
     if (this.tombstones.size <= MAX_TOMBSTONES) return;
-    const [oldest, through] = this.tombstones.entries().next().value as [string, number];
+    const [oldest, point] = this.tombstones.entries().next().value as [string, HubIdPoint];
     this.tombstones.delete(oldest);
-    this.forgottenThrough = Math.max(this.forgottenThrough, through);
+    if (!this.forgottenThrough || compareHubIds(point, this.forgottenThrough) > 0) this.forgottenThrough = point;
   }
 }
 
 /** Merges per-channel lists (each sorted by id) into one, keeping an event on several channels once. */
 function mergeById(lists: HubEvent[][]): HubEvent[] {
   if (lists.length === 0) return [];
-  if (lists.length === 1) return lists[0];
-  const seen = new Set<string>();
-  const merged: HubEvent[] = [];
+  if (lists.length === 1) return lists[0]!;
+  const byId = new Map<string, { event: HubEvent; point: HubIdPoint }>();
   for (const list of lists) {
-    for (const event of list) {
-      if (seen.has(event.id)) continue;
-      seen.add(event.id);
-      merged.push(event);
-    }
+    for (const event of list) if (!byId.has(event.id)) byId.set(event.id, { event, point: parseHubId(event.id)! });
   }
-  return merged.sort((a, b) => Number(a.id) - Number(b.id));
+  return [...byId.values()].sort((a, b) => compareHubIds(a.point, b.point)).map((entry) => entry.event);
 }

@@ -3,7 +3,12 @@ import { Logger } from '@nestjs/common';
 import { InProcessTransport } from './in-process-transport.js';
 import type { HubEvent } from './sse-hub-store.js';
 
-const event = (id: string, channel = 'a'): HubEvent => ({ id, channels: [channel], body: `data: ${id}\n\n`, value: id });
+const event = (id: string, channel = 'a'): HubEvent => ({
+  id,
+  channels: [channel],
+  frame: Buffer.from(`id: ${id}\ndata: ${id}\n\n`),
+  value: id,
+});
 
 describe('InProcessTransport', () => {
   it('delivers every publish to every listener, synchronously and in order', () => {

@@ -1,6 +1,7 @@
 /**
- * Where the hub keeps published events for resume. The in-memory default is bounded per
- * channel; a Redis Streams store can implement the same interface without the hub changing.
+ * Where the hub keeps published events for resume: the in-memory default, or Redis Streams
+ * (`nest-event-stream/redis`). The hub talks only to this interface; a store passes the shared
+ * conformance suite (test/conformance/) to be one.
  */
 
 /** What the hub hands the store: an event whose data is already serialized. */
@@ -16,18 +17,31 @@ export interface HubEventInput {
   readonly value: unknown;
   /** Publisher's metadata for filters (e.g. `{ to: userId }`); never written to the wire. */
   readonly meta?: unknown;
+  /** Events kept on these channels, for this append and on: overrides the store's default (resumable streams keep more). */
+  readonly maxEvents?: number;
+  /** The last event of its channel (a resumable stream's end): subscribers complete after it. */
+  readonly last?: boolean;
 }
 
-/** An event as stored: the input plus the id the store assigned. */
-export interface HubEvent extends HubEventInput {
-  /** Opaque id, monotonic across the whole hub (so per channel too). */
+/** An event as stored: one copy, the whole frame with its id line. */
+export interface HubEvent {
+  /**
+   * `<ms>-<seq>` (see hub-id.ts): assigned by the store, strictly increasing across the whole
+   * hub, never reused across restarts. `''` for an event that was not stored (presence).
+   */
   readonly id: string;
+  readonly channels: readonly string[];
+  /** The complete frame, `id:` line first (none for an unstored event), ending with a blank line. */
+  readonly frame: Buffer;
+  readonly value: unknown;
+  readonly meta?: unknown;
+  readonly last?: boolean;
 }
 
 export interface HubReplay {
   /** Held events after the given id on the given channels, oldest first, each once. */
   readonly events: readonly HubEvent[];
-  /** False when the store no longer holds every event after that id (trimmed or unknown id). */
+  /** False when the store no longer holds every event after that id (trimmed, forgotten, or an id it does not know). */
   readonly complete: boolean;
 }
 
@@ -36,8 +50,14 @@ export type MaybePromise<T> = T | Promise<T>;
 export interface SseHubStore {
   /** Assigns the next id and records the event under each of its channels. */
   append(event: HubEventInput): MaybePromise<HubEvent>;
-  /** Everything held after `lastEventId` on these channels. */
-  readAfter(channels: readonly string[], lastEventId: string): MaybePromise<HubReplay>;
+  /**
+   * Everything held after `lastEventId` on these channels; `null` reads from the very start of
+   * the channels (complete unless something was trimmed). An id from another lifetime of the
+   * store, or one it never assigned, is unknown: everything held, `complete: false`.
+   */
+  readAfter(channels: readonly string[], lastEventId: string | null): MaybePromise<HubReplay>;
+  /** Drops everything held for a channel, leaving no trace (a resumable stream whose ttl ran out). */
+  forget(channel: string): MaybePromise<void>;
   /** Releases resources (timers, connections). */
   close?(): MaybePromise<void>;
 }

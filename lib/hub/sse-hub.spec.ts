@@ -5,6 +5,7 @@ import { firstValueFrom, take, toArray, type Observable, type Subscription } fro
 import { SseOptionsError, SseSerializationError } from '../errors.js';
 import { EncodedFrame } from '../wire/encoded-frame.js';
 import { SseEvent } from '../wire/sse-event.js';
+import { compareHubIds, parseHubId } from './hub-id.js';
 import { InMemoryHubStore } from './in-memory-hub-store.js';
 import { SSE_GAP_EVENT, SSE_JOIN_EVENT, SSE_LEAVE_EVENT, SseHub } from './sse-hub.js';
 import type { HubEvent, HubEventInput, HubReplay, SseHubStore } from './sse-hub-store.js';
@@ -31,10 +32,13 @@ class SlowReadStore implements SseHubStore {
   append(event: HubEventInput): HubEvent {
     return this.inner.append(event);
   }
-  async readAfter(channels: readonly string[], lastEventId: string): Promise<HubReplay> {
+  async readAfter(channels: readonly string[], lastEventId: string | null): Promise<HubReplay> {
     const replay = this.inner.readAfter(channels, lastEventId);
     await this.gate;
     return replay;
+  }
+  forget(channel: string): void {
+    this.inner.forget(channel);
   }
 }
 
@@ -69,11 +73,13 @@ describe('SseHub', () => {
       await hub.publish('room', { n: 2 }),
       await hub.publish('room', new SseEvent({ event: 'x', data: 3 })),
     ];
-    expect(ids.map(Number)).toEqual([1, 2, 3]);
+    for (const id of ids) expect(id).toMatch(/^\d+-\d+$/);
+    expect(new Set(ids).size).toBe(3);
+    expect([...ids].sort((a, b) => compareHubIds(parseHubId(a)!, parseHubId(b)!))).toEqual(ids);
     expect(events).toEqual([
-      { id: '1', event: undefined, data: 'a' },
-      { id: '2', event: undefined, data: '{"n":2}' },
-      { id: '3', event: 'x', data: '3' },
+      { id: ids[0], event: undefined, data: 'a' },
+      { id: ids[1], event: undefined, data: '{"n":2}' },
+      { id: ids[2], event: 'x', data: '3' },
     ]);
     sub.unsubscribe();
   });
@@ -81,13 +87,15 @@ describe('SseHub', () => {
   it("replaces an id inside a published envelope with the hub's, and keeps a plain object's own id field as data", async () => {
     hub = new SseHub();
     const { events, sub } = collect(hub.subscribe('c'));
-    await hub.publish('c', { event: 'e', id: 'mine', data: 'x' });
-    await hub.publish('c', new SseEvent({ id: 'mine', data: 'y' }));
-    await hub.publish('c', { id: 7, name: 'n' });
+    const ids = [
+      await hub.publish('c', { event: 'e', id: 'mine', data: 'x' }),
+      await hub.publish('c', new SseEvent({ id: 'mine', data: 'y' })),
+      await hub.publish('c', { id: 7, name: 'n' }),
+    ];
     expect(events.map((e) => [e.id, e.event, e.data])).toEqual([
-      ['1', 'e', 'x'],
-      ['2', undefined, 'y'],
-      ['3', undefined, '{"id":7,"name":"n"}'],
+      [ids[0], 'e', 'x'],
+      [ids[1], undefined, 'y'],
+      [ids[2], undefined, '{"id":7,"name":"n"}'],
     ]);
     sub.unsubscribe();
   });
@@ -118,46 +126,52 @@ describe('SseHub', () => {
 
   it('resumes after a Last-Event-ID with everything held after it, then live events', async () => {
     hub = new SseHub();
-    for (let i = 1; i <= 5; i++) await hub.publish('r', `m${i}`);
-    const { events, sub } = collect(hub.subscribe('r', { lastEventId: '3' }));
-    await hub.publish('r', 'm6');
+    const ids: string[] = [];
+    for (let i = 1; i <= 5; i++) ids.push(await hub.publish('r', `m${i}`));
+    const { events, sub } = collect(hub.subscribe('r', { lastEventId: ids[2] }));
+    ids.push(await hub.publish('r', 'm6'));
     expect(events.map((e) => [e.id, e.data])).toEqual([
-      ['4', 'm4'],
-      ['5', 'm5'],
-      ['6', 'm6'],
+      [ids[3], 'm4'],
+      [ids[4], 'm5'],
+      [ids[5], 'm6'],
     ]);
     sub.unsubscribe();
   });
 
   it('resumes across channels with one Last-Event-ID, merged in id order', async () => {
     hub = new SseHub();
-    await hub.publish('a', 'a1');
+    const first = await hub.publish('a', 'a1');
     await hub.publish('b', 'b2');
     await hub.publish('a', 'a3');
     await hub.publish('b', 'b4');
-    const { events, sub } = collect(hub.subscribe(['b', 'a'], { lastEventId: '1' }));
+    const { events, sub } = collect(hub.subscribe(['b', 'a'], { lastEventId: first }));
     expect(events.map((e) => e.data)).toEqual(['b2', 'a3', 'b4']);
     sub.unsubscribe();
   });
 
   it('sends a gap event first when the id was trimmed, then what is held', async () => {
     hub = new SseHub({ history: { maxEvents: 3 } });
-    for (let i = 1; i <= 10; i++) await hub.publish('r', i);
-    const { events, frames, sub } = collect(hub.subscribe('r', { lastEventId: '2' }));
+    const ids: string[] = [];
+    for (let i = 1; i <= 10; i++) ids.push(await hub.publish('r', i));
+    const { events, frames, sub } = collect(hub.subscribe('r', { lastEventId: ids[1] }));
     expect(events[0].event).toBe(SSE_GAP_EVENT);
     expect(events[0].id).toBeUndefined();
-    expect(JSON.parse(events[0].data)).toEqual({ lastEventId: '2', channels: ['r'] });
-    expect(frames[0].value).toEqual({ lastEventId: '2', channels: ['r'] });
+    expect(JSON.parse(events[0].data)).toEqual({ lastEventId: ids[1], channels: ['r'] });
+    expect(frames[0].value).toEqual({ lastEventId: ids[1], channels: ['r'] });
     expect(events.slice(1).map((e) => e.data)).toEqual(['8', '9', '10']);
     sub.unsubscribe();
   });
 
   it('sends a gap event for an id it never assigned, and none when nothing was missed', async () => {
     hub = new SseHub();
-    await hub.publish('r', 'x');
+    const id = await hub.publish('r', 'x');
     const unknown = collect(hub.subscribe('r', { lastEventId: 'from-another-server' }));
     expect(unknown.events.map((e) => e.event ?? e.data)).toEqual([SSE_GAP_EVENT, 'x']);
-    const upToDate = collect(hub.subscribe('r', { lastEventId: '1' }));
+    // An id of an earlier process lifetime (the clock was earlier then) is unknown too.
+    const beforeRestart = collect(hub.subscribe('r', { lastEventId: `${Date.now() - 60_000}-3` }));
+    expect(beforeRestart.events.map((e) => e.event ?? e.data)).toEqual([SSE_GAP_EVENT, 'x']);
+    beforeRestart.sub.unsubscribe();
+    const upToDate = collect(hub.subscribe('r', { lastEventId: id }));
     expect(upToDate.events).toEqual([]);
     unknown.sub.unsubscribe();
     upToDate.sub.unsubscribe();
@@ -166,12 +180,13 @@ describe('SseHub', () => {
   it('loses and doubles nothing when publishes race a slow replay and a late transport', async () => {
     const store = new SlowReadStore();
     hub = new SseHub({ store, transport: new LateTransport() });
-    for (let i = 1; i <= 20; i++) await hub.publish('r', i);
+    const ids: string[] = [];
+    for (let i = 1; i <= 20; i++) ids.push(await hub.publish('r', i));
     let open!: () => void;
     store.gate = new Promise((resolve) => (open = resolve));
     // Published but not yet delivered when the replay snapshot is taken: in the replay and, later, live.
     const inFlight = [hub.publish('r', 21), hub.publish('r', 22)];
-    const { events, sub } = collect(hub.subscribe('r', { lastEventId: '10' }));
+    const { events, sub } = collect(hub.subscribe('r', { lastEventId: ids[9] }));
     // Published while the replay is read: these wait in the subscriber's buffer.
     const during = [hub.publish('r', 23), hub.publish('r', 24)];
     await tick();
@@ -181,7 +196,8 @@ describe('SseHub', () => {
     await hub.publish('r', 25);
     await tick();
     expect(events.map((e) => Number(e.data))).toEqual(Array.from({ length: 15 }, (_, i) => 11 + i));
-    expect(events.map((e) => Number(e.id))).toEqual(Array.from({ length: 15 }, (_, i) => 11 + i));
+    const seen = events.map((e) => parseHubId(e.id!)!);
+    for (let i = 1; i < seen.length; i++) expect(compareHubIds(seen[i - 1]!, seen[i]!)).toBeLessThan(0);
     sub.unsubscribe();
   });
 
@@ -199,9 +215,13 @@ describe('SseHub', () => {
     expect(bob.events.map((e) => e.data)).toEqual(['public']);
     // The filter applies to the replay too.
     const bobLater = collect(
-      hub.subscribe('room', { lastEventId: '0', filter: (e) => (e.meta as { to?: string } | undefined)?.to !== 'alice' }),
+      hub.subscribe('room', {
+        lastEventId: `${Date.now() + 60_000}-0`,
+        filter: (e) => (e.meta as { to?: string } | undefined)?.to !== 'alice',
+      }),
     );
-    expect(bobLater.events.map((e) => e.data)).toEqual(['public']);
+    // An id it never assigned: the gap notice, then everything held, filtered.
+    expect(bobLater.events.map((e) => e.event ?? e.data)).toEqual([SSE_GAP_EVENT, 'public']);
     for (const s of [alice, bob, bobLater]) s.sub.unsubscribe();
   });
 
@@ -247,22 +267,60 @@ describe('SseHub', () => {
     expect(watched).toEqual(['+a', '+b', '-a', '-b']);
   });
 
-  it('publishes join and leave with the presence data', async () => {
-    hub = new SseHub();
+  it('announces join and leave with the presence data, without ids, and stores neither', async () => {
+    const store = new InMemoryHubStore();
+    hub = new SseHub({ store });
     const watcher = collect(hub.subscribe('room'));
     const member = hub.subscribe('room', { presence: { user: 'ann' } }).subscribe();
     await tick();
     member.unsubscribe();
     await tick();
-    expect(watcher.events.map((e) => [e.event, e.data])).toEqual([
-      [SSE_JOIN_EVENT, '{"user":"ann"}'],
-      [SSE_LEAVE_EVENT, '{"user":"ann"}'],
+    expect(watcher.events.map((e) => [e.event, e.data, e.id])).toEqual([
+      [SSE_JOIN_EVENT, '{"user":"ann"}', undefined],
+      [SSE_LEAVE_EVENT, '{"user":"ann"}', undefined],
     ]);
-    // Presence is history too: a late subscriber resuming from 0 sees it.
-    const late = collect(hub.subscribe('room', { lastEventId: '0' }));
-    expect(late.events.map((e) => e.event)).toEqual([SSE_JOIN_EVENT, SSE_LEAVE_EVENT]);
+    // Presence is news of the moment, not history: merely subscribing allocates no history.
+    expect(store.size()).toBe(0);
+    expect(store.channelCount).toBe(0);
     watcher.sub.unsubscribe();
-    late.sub.unsubscribe();
+  });
+
+  it('keeps a roster by presence key: three tabs of one user count once, join on the first, leave on the last', async () => {
+    hub = new SseHub();
+    const watcher = collect(hub.subscribe('room'));
+    const tabs = [1, 2, 3].map(() => hub.subscribe('room', { presence: { name: 'Bob' }, presenceKey: 'u-bob' }).subscribe());
+    const ann = hub.subscribe('room', { presence: { name: 'Ann' }, presenceKey: 'u-ann' }).subscribe();
+    await tick();
+    expect(await hub.roster('room')).toEqual([
+      { key: 'u-bob', data: { name: 'Bob' }, connections: 3 },
+      { key: 'u-ann', data: { name: 'Ann' }, connections: 1 },
+    ]);
+    tabs[0]!.unsubscribe();
+    tabs[1]!.unsubscribe();
+    expect((await hub.roster('room')).map((m) => [m.key, m.connections])).toEqual([
+      ['u-bob', 1],
+      ['u-ann', 1],
+    ]);
+    tabs[2]!.unsubscribe();
+    ann.unsubscribe();
+    expect(await hub.roster('room')).toEqual([]);
+    expect(watcher.events.map((e) => [e.event, JSON.parse(e.data).name])).toEqual([
+      [SSE_JOIN_EVENT, 'Bob'],
+      [SSE_JOIN_EVENT, 'Ann'],
+      [SSE_LEAVE_EVENT, 'Bob'],
+      [SSE_LEAVE_EVENT, 'Ann'],
+    ]);
+    watcher.sub.unsubscribe();
+  });
+
+  it('counts presence by its data when no key is given', async () => {
+    hub = new SseHub();
+    const a = hub.subscribe('room', { presence: { user: 'bob' } }).subscribe();
+    const b = hub.subscribe('room', { presence: { user: 'bob' } }).subscribe();
+    await tick();
+    expect(await hub.roster('room')).toEqual([{ key: '{"user":"bob"}', data: { user: 'bob' }, connections: 2 }]);
+    a.unsubscribe();
+    b.unsubscribe();
   });
 
   it('rejects bad input with clear errors and publishes nothing', async () => {
@@ -276,7 +334,8 @@ describe('SseHub', () => {
     expect(() => hub.subscribe([])).toThrow(/channels must be/);
     expect(() => new SseHub({ history: { maxEvents: 5 }, store: new InMemoryHubStore() })).toThrow(SseOptionsError);
     expect(events).toEqual([]);
-    expect(await hub.publish('r', 'ok')).toBe('1');
+    expect(await hub.publish('r', 'ok')).toMatch(/^\d+-0$/);
+    expect(events.map((e) => e.data)).toEqual(['ok']);
     sub.unsubscribe();
   });
 
@@ -312,8 +371,9 @@ describe('SseHub', () => {
     // 900,000 more events held would take well over 150 MB; a bounded history grows by a few MB
     // at most (JIT code and allocator noise, which is why the bound is not tighter).
     expect(growth).toBeLessThan(32 * 1024 * 1024);
-    const last = collect(hub.subscribe('busy', { lastEventId: '999999' }));
-    expect(last.events.map((e) => e.id)).toEqual(['1000000']);
+    const ids = [await hub.publish('busy', 'one more'), await hub.publish('busy', 'and the last')];
+    const last = collect(hub.subscribe('busy', { lastEventId: ids[0] }));
+    expect(last.events.map((e) => e.id)).toEqual([ids[1]]);
     last.sub.unsubscribe();
     sub.unsubscribe();
   }, 60_000);

@@ -1,13 +1,12 @@
 /**
- * The broadcast hub: publish to channels, subscribe with resume. Every event is serialized once
- * at publish and its frame built once at delivery; all subscribers write the same bytes.
- *
- * Where events are kept (store) and how they reach every process (transport) are interfaces, so
- * a Redis implementation fills them without the hub changing.
+ * The broadcast hub: publish to channels, subscribe with resume, presence, resumable streams.
+ * Every event is serialized once at publish; where it is kept (store) and how it reaches every
+ * process (transport) are interfaces, so a Redis implementation fills them without this changing.
  */
-import { Inject, Injectable, Logger, Optional, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Optional, type OnApplicationShutdown } from '@nestjs/common';
 import { SseOptionsError, SseSerializationError } from '../errors.js';
 import {
+  RESUMABLE_CHANNEL_PREFIX,
   ResumableStreams,
   type ResumeStreamOptions,
   type StartStreamOptions,
@@ -17,33 +16,21 @@ import type { SseModuleOptions } from '../sse-module-options.js';
 import { SSE_MODULE_OPTIONS } from '../sse.constants.js';
 import { EncodedFrame } from '../wire/encoded-frame.js';
 import { encodeFields, encodeValue, jsonSerializer, withoutId, type SseSerializer } from '../wire/encode-frame.js';
-import { SseEvent } from '../wire/sse-event.js';
+import { ChannelRegistry } from './channel-registry.js';
 import { HubSource, type HubSink } from './hub-source.js';
+import { HubSubscription, type SseHubEventInfo, type SubscriptionHost, type SubscriptionPlan } from './hub-subscription.js';
 import { InMemoryHubStore } from './in-memory-hub-store.js';
 import { InProcessTransport } from './in-process-transport.js';
-import type { HubEvent, HubReplay, MaybePromise, SseHubStore } from './sse-hub-store.js';
+import { PresenceRoster, presenceKeyOf, type SsePresenceEntry } from './presence.js';
+import type { HubEvent, HubEventInput, MaybePromise, SseHubStore } from './sse-hub-store.js';
 import type { SseHubTransport } from './sse-hub-transport.js';
 
-/**
- * Event name of the notice a resuming subscriber gets when the store no longer holds everything
- * after its Last-Event-ID (trimmed, expired or unknown id). Its data is
- * `{"lastEventId": "...", "channels": [...]}` and it carries no id. Refetch state when you see it.
- */
-export const SSE_GAP_EVENT = 'sse-gap';
-/** Event name published to a channel when a subscriber with `presence` data starts receiving. */
-export const SSE_JOIN_EVENT = 'join';
-/** Event name published to a channel when a subscriber with `presence` data goes away. */
-export const SSE_LEAVE_EVENT = 'leave';
+export { SSE_GAP_EVENT, type SseGapNotice, type SseHubEventInfo } from './hub-subscription.js';
 
-/** What a subscriber's filter sees of a published event. */
-export interface SseHubEventInfo<T = unknown> {
-  readonly id: string;
-  readonly channels: readonly string[];
-  /** The published value. */
-  readonly value: T;
-  /** The publisher's `meta` (e.g. `{ to: userId }`). */
-  readonly meta: unknown;
-}
+/** Event name announced to a channel when the first connection of a presence key subscribes. */
+export const SSE_JOIN_EVENT = 'join';
+/** Event name announced to a channel when the last connection of a presence key goes away. */
+export const SSE_LEAVE_EVENT = 'leave';
 
 export interface SsePublishOptions {
   /** Data for subscribers' filters, never written to the wire (e.g. `{ to: userId }`). */
@@ -55,18 +42,19 @@ export interface SseSubscribeOptions<T = unknown> {
   lastEventId?: string;
   /** Per-subscriber filter for private events: return false to skip an event for this subscriber. */
   filter?: (event: SseHubEventInfo<T>) => boolean;
-  /** When set, `join` and `leave` events carrying this data are published to the channels. */
+  /**
+   * Presence data (e.g. `{ user: 'bob' }`): the subscriber joins the channels' rosters, and
+   * `join`/`leave` events carrying it are announced (not stored, no id) on the first and last
+   * connection of its key.
+   */
   presence?: unknown;
+  /** The key presence counts under (a user id): three tabs of one user count once. Default: the JSON of `presence`. */
+  presenceKey?: string;
 }
 
-/** The value of a gap notice frame. */
-export interface SseGapNotice {
-  readonly lastEventId: string;
-  readonly channels: readonly string[];
+function isPromise<T>(value: MaybePromise<T> | undefined): value is Promise<T> {
+  return typeof (value as { then?: unknown } | undefined)?.then === 'function';
 }
-
-/** One subscription's entry point: the event and its (shared) frame. */
-type Deliver = (event: HubEvent, frame: EncodedFrame) => void;
 
 /**
  * Channels, bounded history and resume by Last-Event-ID. Provided by `SseModule`; inject it.
@@ -81,13 +69,13 @@ type Deliver = (event: HubEvent, frame: EncodedFrame) => void;
  */
 @Injectable()
 export class SseHub implements OnApplicationShutdown {
-  private readonly logger = new Logger('SseHub');
   private readonly store: SseHubStore;
   private readonly transport: SseHubTransport;
   private readonly serializer: SseSerializer;
-  private readonly byChannel = new Map<string, Set<Deliver>>();
-  private readonly frames = new WeakMap<HubEvent, EncodedFrame>();
+  private readonly registry: ChannelRegistry;
+  private readonly presence = new PresenceRoster();
   private readonly subscribers = new Set<HubSink>();
+  private readonly host: SubscriptionHost;
   private readonly resumable: ResumableStreams;
   private readonly stopListening: () => void;
   private closed = false;
@@ -101,8 +89,18 @@ export class SseHub implements OnApplicationShutdown {
     this.serializer = options.serializer ?? jsonSerializer;
     this.store = options.store ?? new InMemoryHubStore(options.history);
     this.transport = options.transport ?? new InProcessTransport();
-    this.stopListening = this.transport.subscribe((event) => this.dispatch(event));
-    this.resumable = new ResumableStreams(this.serializer);
+    this.registry = new ChannelRegistry(this.transport);
+    this.host = { registry: this.registry, store: this.store, subscribers: this.subscribers };
+    this.stopListening = this.transport.subscribe((event) => this.registry.dispatch(event));
+    this.resumable = new ResumableStreams(
+      {
+        record: (input) => this.record(input),
+        follow: (channel, after) => this.follow({ channels: [channel], after, paced: true }),
+        forget: (channel) => this.store.forget(channel),
+        encodeBody: (value) => this.encodeBody(value),
+      },
+      options.resumable,
+    );
   }
 
   /**
@@ -115,9 +113,7 @@ export class SseHub implements OnApplicationShutdown {
     try {
       this.assertOpen('publish');
       const list = normalizeChannels(channels, 'publish');
-      const body = this.encodeBody(value);
-      const appended = this.store.append({ channels: list, body, value, meta: options.meta });
-      return isPromise(appended) ? appended.then((event) => this.send(event)) : this.send(appended);
+      return this.record({ channels: list, body: this.encodeBody(value), value, meta: options.meta }).then((event) => event.id);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -125,123 +121,54 @@ export class SseHub implements OnApplicationShutdown {
 
   /**
    * A source for an `@Sse()` handler: the events of `channels` from now on, or, with
-   * `lastEventId`, every held event after it first (no gap, no duplicate, in order). When the
-   * store no longer holds all of them, an `sse-gap` event comes first ({@link SSE_GAP_EVENT}).
+   * `lastEventId`, every held event after it first (no gap, no duplicate, in order, paced by the
+   * socket). When the store no longer holds all of them, an `sse-gap` event comes first
+   * ({@link SSE_GAP_EVENT}).
    */
   subscribe<T = unknown>(channels: string | readonly string[], options: SseSubscribeOptions<T> = {}): HubSource<T> {
     this.assertOpen('subscribe');
     const list = normalizeChannels(channels, 'subscribe');
-    const { lastEventId, filter, presence } = options;
+    const { lastEventId, filter, presence, presenceKey } = options;
     if (filter !== undefined && typeof filter !== 'function') {
       throw new TypeError('hub.subscribe(): "filter" must be a function (event) => boolean.');
     }
-    return new HubSource<T>((subscriber) => {
-      if (this.closed) {
-        subscriber.complete();
-        return () => undefined;
-      }
-      /** Writes one frame if the filter keeps it; false when a paced write asks to wait. */
-      const emit = (event: HubEvent, frame: EncodedFrame, paced: boolean): boolean => {
-        if (subscriber.closed) return false;
-        if (filter) {
-          let keep: boolean;
-          try {
-            keep = filter({ id: event.id, channels: event.channels, value: event.value as T, meta: event.meta });
-          } catch (err) {
-            subscriber.error(err);
-            return false;
-          }
-          if (!keep) return true;
-        }
-        if (paced && subscriber.write) return subscriber.write(frame as EncodedFrame<T>);
-        subscriber.next(frame as EncodedFrame<T>);
-        return true;
-      };
-      /** A replayed (or queued) frame, paced by the socket: resolves false when the subscriber is gone. */
-      const replay = (event: HubEvent, frame: EncodedFrame): boolean | Promise<boolean> => {
-        if (emit(event, frame, true) || subscriber.closed || !subscriber.drained) return !subscriber.closed;
-        return subscriber.drained();
-      };
-      /** Synchronous while the socket keeps up, so a sync store replays in one go. */
-      const replayAll = async (events: Iterable<[HubEvent, EncodedFrame]>): Promise<boolean> => {
-        for (const [event, frame] of events) {
-          if (!isNew(event)) continue;
-          const written = replay(event, frame);
-          if (!(typeof written === 'boolean' ? written : await written)) return false;
-        }
-        return true;
-      };
-      // Live events that arrive while the replay is read and written wait here, so none is missed.
-      let pending: Array<[HubEvent, EncodedFrame]> | undefined = lastEventId === undefined ? undefined : [];
-      // Ids already replayed: a live copy of one of them (a publish racing the read) is dropped.
-      let replayed: Set<string> | undefined;
-      /** False for a live copy of a replayed event; the first new id ends the check (ids arrive in order). */
-      const isNew = (event: HubEvent): boolean => {
-        if (!replayed) return true;
-        if (replayed.has(event.id)) return false;
-        replayed = undefined;
-        return true;
-      };
-      const deliver: Deliver = (event, frame) => {
-        if (pending) {
-          pending.push([event, frame]);
-          return;
-        }
-        if (isNew(event)) emit(event, frame, false);
-      };
-      const sink = subscriber as HubSink;
-      this.subscribers.add(sink);
-      this.register(list, deliver);
-      let joined = false;
-      const join = (): void => {
-        if (presence === undefined || subscriber.closed) return;
-        joined = true;
-        this.announce(list, SSE_JOIN_EVENT, presence);
-      };
-      if (lastEventId === undefined) {
-        join();
-      } else {
-        const finishReplay = async (held: HubReplay): Promise<void> => {
-          if (subscriber.closed) return;
-          if (!held.complete) subscriber.next(gapFrame(lastEventId, list) as EncodedFrame<T>);
-          if (!(await replayAll(held.events.map((event) => [event, this.frameOf(event)])))) return;
-          replayed = new Set(held.events.map((event) => event.id));
-          // Live events queued meanwhile (the array may grow while a write waits for the socket).
-          if (!(await replayAll(pending ?? []))) return;
-          pending = undefined;
-          join();
-        };
-        const fail = (err: unknown): void => subscriber.error(err);
-        try {
-          const held = this.store.readAfter(list, lastEventId);
-          if (isPromise(held)) held.then(finishReplay).catch(fail);
-          else finishReplay(held).catch(fail);
-        } catch (err) {
-          fail(err);
-        }
-      }
-      return () => {
-        this.subscribers.delete(sink);
-        this.unregister(list, deliver);
-        if (joined && !this.closed) this.announce(list, SSE_LEAVE_EVENT, presence);
-      };
+    if (presenceKey !== undefined && typeof presenceKey !== 'string') {
+      throw new TypeError('hub.subscribe(): "presenceKey" must be a string (a user id, say).');
+    }
+    const plan: SubscriptionPlan<T> = { channels: list, after: lastEventId, filter };
+    if (presence === undefined) return this.follow(plan);
+    const key = presenceKey ?? presenceKeyOf(presence);
+    return this.follow({
+      ...plan,
+      onLive: () => {
+        const first = this.presence.join(list, key, presence);
+        if (first.length > 0) this.announce(first, SSE_JOIN_EVENT, presence);
+      },
+      onEnd: () => {
+        const last = this.presence.leave(list, key);
+        if (last.channels.length > 0 && !this.closed) this.announce(last.channels, SSE_LEAVE_EVENT, last.data);
+      },
     });
   }
 
   /** Open subscriptions on `channel`, or in total (a subscriber of several channels counts once). */
   connections(channel?: string): number {
-    if (channel === undefined) return this.subscribers.size;
-    return this.byChannel.get(channel)?.size ?? 0;
+    return channel === undefined ? this.subscribers.size : this.registry.count(channel);
   }
 
   /** Channels with at least one subscriber in this process. */
   channels(): string[] {
-    return [...this.byChannel.keys()];
+    return this.registry.channels();
+  }
+
+  /** Who is connected on `channel` with presence, one entry per presence key (however many tabs). */
+  async roster(channel: string): Promise<SsePresenceEntry[]> {
+    return this.presence.list(channel);
   }
 
   /**
    * Runs `producer(signal)` detached from any request and records what it yields under `key`;
-   * returns a source for the request that started it. A second start with a running key joins it.
+   * returns a source for the request that started it. A second start with a held key joins it.
    */
   startStream(key: string, producer: StreamProducer, options?: StartStreamOptions): HubSource {
     this.assertOpen('startStream');
@@ -265,7 +192,8 @@ export class SseHub implements OnApplicationShutdown {
     this.closed = true;
     for (const subscriber of [...this.subscribers]) subscriber.complete();
     this.subscribers.clear();
-    this.byChannel.clear();
+    this.registry.clear();
+    this.presence.clear();
     this.resumable.close();
     this.stopListening();
     await this.transport.close?.();
@@ -277,9 +205,36 @@ export class SseHub implements OnApplicationShutdown {
     await this.close();
   }
 
-  private send(event: HubEvent): Promise<string> {
+  private follow<T>(plan: SubscriptionPlan<T>): HubSource<T> {
+    return new HubSource<T>((sink) => {
+      if (this.closed) {
+        sink.complete();
+        return () => undefined;
+      }
+      return new HubSubscription(this.host, plan, sink).start();
+    });
+  }
+
+  /** Stores the event, then hands it to the transport; resolves once both took it. */
+  private record(input: HubEventInput): Promise<HubEvent> {
+    const appended = this.store.append(input);
+    return isPromise(appended) ? appended.then((event) => this.send(event)) : this.send(appended);
+  }
+
+  private send(event: HubEvent): Promise<HubEvent> {
     const sent = this.transport.publish(event);
-    return isPromise(sent) ? sent.then(() => event.id) : Promise.resolve(event.id);
+    return isPromise(sent) ? sent.then(() => event) : Promise.resolve(event);
+  }
+
+  /** Presence is news of the moment: sent to the channels' subscribers, never stored, without an id. */
+  private announce(channels: readonly string[], event: string, data: unknown): void {
+    try {
+      const frame = Buffer.from(encodeFields({ event, data }, this.serializer), 'utf8');
+      const sent = this.transport.publish({ id: '', channels, frame, value: data });
+      if (isPromise(sent)) sent.catch(() => undefined);
+    } catch {
+      // Presence data that cannot be serialized announces nothing; the roster still counts it.
+    }
   }
 
   /** The frame of a published value, without its id line (the store assigns the id). */
@@ -292,80 +247,6 @@ export class SseHub implements OnApplicationShutdown {
     return typeof encoded === 'string' ? encoded : encoded.toString('utf8');
   }
 
-  private dispatch(event: HubEvent): void {
-    const { channels } = event;
-    if (channels.length === 1) {
-      const set = this.byChannel.get(channels[0]);
-      if (!set) return;
-      const frame = this.frameOf(event);
-      for (const deliver of set) deliver(event, frame);
-      return;
-    }
-    const frame = this.frameOf(event);
-    const reached = new Set<Deliver>();
-    for (const channel of channels) {
-      const set = this.byChannel.get(channel);
-      if (!set) continue;
-      for (const deliver of set) {
-        if (reached.has(deliver)) continue;
-        reached.add(deliver);
-        deliver(event, frame);
-      }
-    }
-  }
-
-  /** One frame (and one Buffer) per event, shared by every subscriber that receives it. */
-  private frameOf(event: HubEvent): EncodedFrame {
-    let frame = this.frames.get(event);
-    if (!frame) {
-      frame = EncodedFrame.fromText(`id: ${event.id}\n${event.body}`, event.id, event.value);
-      this.frames.set(event, frame);
-    }
-    return frame;
-  }
-
-  private register(channels: readonly string[], deliver: Deliver): void {
-    for (const channel of channels) {
-      let set = this.byChannel.get(channel);
-      if (!set) {
-        set = new Set();
-        this.byChannel.set(channel, set);
-        this.hint(() => this.transport.watch?.(channel));
-      }
-      set.add(deliver);
-    }
-  }
-
-  private unregister(channels: readonly string[], deliver: Deliver): void {
-    for (const channel of channels) {
-      const set = this.byChannel.get(channel);
-      if (!set) continue;
-      set.delete(deliver);
-      if (set.size > 0) continue;
-      this.byChannel.delete(channel);
-      this.hint(() => this.transport.unwatch?.(channel));
-    }
-  }
-
-  private announce(channels: readonly string[], event: string, data: unknown): void {
-    this.publish(channels, new SseEvent({ event, data })).catch((err: unknown) => this.logError(`Could not publish "${event}"`, err));
-  }
-
-  /** Interest hints are best-effort: a failure is logged, never thrown at a subscriber. */
-  private hint(call: () => MaybePromise<void> | undefined): void {
-    try {
-      const result = call();
-      if (isPromise(result)) result.catch((err: unknown) => this.logError('Transport watch/unwatch failed', err));
-    } catch (err) {
-      this.logError('Transport watch/unwatch failed', err);
-    }
-  }
-
-  private logError(what: string, err: unknown): void {
-    const error = err instanceof Error ? err : new Error(String(err));
-    this.logger.error(`${what}: ${error.message}`, error.stack);
-  }
-
   private assertOpen(method: string): void {
     if (this.closed) throw new Error(`hub.${method}() was called after the hub closed (app.close()).`);
   }
@@ -376,14 +257,11 @@ function normalizeChannels(channels: string | readonly string[], method: string)
   if (!list || list.length === 0 || list.some((channel) => typeof channel !== 'string' || channel === '')) {
     throw new TypeError(`hub.${method}(channels, ...): channels must be a non-empty string or a non-empty array of them.`);
   }
+  const reserved = list.find((channel) => channel.startsWith(RESUMABLE_CHANNEL_PREFIX));
+  if (reserved !== undefined) {
+    throw new TypeError(
+      `hub.${method}(): channel "${reserved}" starts with "${RESUMABLE_CHANNEL_PREFIX}", which resumable streams use; pick another name.`,
+    );
+  }
   return list;
-}
-
-function gapFrame(lastEventId: string, channels: readonly string[]): EncodedFrame<SseGapNotice> {
-  const notice: SseGapNotice = { lastEventId, channels };
-  return EncodedFrame.fromText(encodeFields({ event: SSE_GAP_EVENT, data: JSON.stringify(notice) }), undefined, notice);
-}
-
-function isPromise<T>(value: MaybePromise<T> | undefined): value is Promise<T> {
-  return typeof (value as { then?: unknown } | undefined)?.then === 'function';
 }

@@ -1,2 +1,1 @@
-export * from './recorded-stream.js';
 export * from './resumable-streams.js';

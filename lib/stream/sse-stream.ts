@@ -241,7 +241,7 @@ export class SseStream implements SourceSink, HeartbeatTarget {
   private send(frame: string | Buffer | EncodedFrame): boolean {
     const { connection } = this.init;
     if (this.heartbeat) this.lastActivityTick = this.heartbeat.tick;
-    return frame instanceof EncodedFrame ? connection.writeShared(frame.bytes) : connection.write(frame);
+    return frame instanceof EncodedFrame ? connection.writeShared(frame) : connection.write(frame);
   }
 
   /** True when more than `max` bytes (plus an oversize frame's own room) already wait for this client. */

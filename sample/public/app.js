@@ -3,6 +3,7 @@
 // resumption (Last-Event-ID) are visible. State is mirrored in data-* attributes for the tests.
 
 const GAP_EVENT = 'sse-gap'; // the hub's event when it no longer holds a resumed id
+const UNNUMBERED = new Set([GAP_EVENT, 'join', 'leave']); // events without an id of their own
 const $ = (selector) => document.querySelector(selector);
 
 // ---------------------------------------------------------------------------------------------
@@ -64,9 +65,10 @@ function openStream(name, url, handlers) {
   };
   for (const [type, handle] of Object.entries(events)) {
     source.addEventListener(type, (event) => {
-      if (event.lastEventId) {
+      // Presence (join/leave) and gap notices carry no id: EventSource reports the previous one.
+      if (event.lastEventId && !UNNUMBERED.has(type)) {
         // An id seen twice would be a duplicate delivery: count it so it shows (and tests catch it).
-        if (entry.seen.has(event.lastEventId) && type !== GAP_EVENT) bump(el, 'dupes');
+        if (entry.seen.has(event.lastEventId)) bump(el, 'dupes');
         entry.seen.add(event.lastEventId);
         el.dataset.lastId = event.lastEventId;
         el.querySelector('.last-id').textContent = `#${event.lastEventId}`;

@@ -47,8 +47,8 @@ export class DirectChunkWriter implements FrameWriter {
     return this.writeChunk(httpChunk(frame));
   }
 
-  writeShared(frame: Buffer): boolean {
-    if (frame.length === 0) return !this.socket.writableNeedDrain;
+  writeShared(frame: { readonly bytes: Buffer }): boolean {
+    if (frame.bytes.length === 0) return !this.socket.writableNeedDrain;
     return this.writeChunk(sharedHttpChunk(frame));
   }
 

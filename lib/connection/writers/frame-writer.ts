@@ -12,7 +12,7 @@ export interface FrameWriter {
   /** Writes a frame made for this stream. False when the writer wants the caller to wait for `drain`. */
   write(frame: string | Buffer): boolean;
   /** Writes a frame that many streams write (a hub broadcast). */
-  writeShared(frame: Buffer): boolean;
+  writeShared(frame: { readonly bytes: Buffer }): boolean;
   /** Bytes accepted but not yet handed to the kernel. */
   readonly pendingBytes: number;
   /** True when the writer asked the caller to wait for `drain`. */

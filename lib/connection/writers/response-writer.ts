@@ -29,8 +29,8 @@ export class ResponseWriter implements FrameWriter {
     return this.response.write(frame);
   }
 
-  writeShared(frame: Buffer): boolean {
-    return this.response.write(frame);
+  writeShared(frame: { readonly bytes: Buffer }): boolean {
+    return this.response.write(frame.bytes);
   }
 
   get pendingBytes(): number {

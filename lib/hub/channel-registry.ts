@@ -1,0 +1,119 @@
+/**
+ * Who listens on which channel in this process, and delivery of one event to each of them, in
+ * id order always: an event published while another is being delivered (a `leave` announced by a
+ * subscriber that overflowed) waits until that delivery is done.
+ */
+import { Logger } from '@nestjs/common';
+import { EncodedFrame } from '../wire/encoded-frame.js';
+import type { HubEvent, MaybePromise } from './sse-hub-store.js';
+import type { SseHubTransport } from './sse-hub-transport.js';
+
+/** One subscription's entry point: the event and its frame, shared by every subscriber it reaches. */
+export type Deliver = (event: HubEvent, frame: EncodedFrame) => void;
+
+const logger = new Logger('SseHub');
+
+/** The frame a subscriber writes: one per event and delivery, so its HTTP chunk is built once and not kept with the history. */
+export function frameOf(event: HubEvent): EncodedFrame {
+  return new EncodedFrame(event.frame, event.id === '' ? undefined : event.id, event.value);
+}
+
+function isPromise<T>(value: MaybePromise<T> | undefined): value is Promise<T> {
+  return typeof (value as { then?: unknown } | undefined)?.then === 'function';
+}
+
+export class ChannelRegistry {
+  private readonly byChannel = new Map<string, Set<Deliver>>();
+  private readonly queue: HubEvent[] = [];
+  private dispatching = false;
+
+  constructor(private readonly transport: SseHubTransport) {}
+
+  /** Subscriptions on `channel`. */
+  count(channel: string): number {
+    return this.byChannel.get(channel)?.size ?? 0;
+  }
+
+  /** Channels with at least one subscriber in this process. */
+  channels(): string[] {
+    return [...this.byChannel.keys()];
+  }
+
+  register(channels: readonly string[], deliver: Deliver): void {
+    for (const channel of channels) {
+      let set = this.byChannel.get(channel);
+      if (!set) {
+        set = new Set();
+        this.byChannel.set(channel, set);
+        this.hint(() => this.transport.watch?.(channel));
+      }
+      set.add(deliver);
+    }
+  }
+
+  unregister(channels: readonly string[], deliver: Deliver): void {
+    for (const channel of channels) {
+      const set = this.byChannel.get(channel);
+      if (!set?.delete(deliver) || set.size > 0) continue;
+      this.byChannel.delete(channel);
+      this.hint(() => this.transport.unwatch?.(channel));
+    }
+  }
+
+  /** Delivers `event` to every subscriber of its channels, each once; nested calls wait their turn. */
+  dispatch(event: HubEvent): void {
+    if (this.dispatching) {
+      this.queue.push(event);
+      return;
+    }
+    this.dispatching = true;
+    try {
+      this.deliver(event);
+      for (let next = this.queue.shift(); next; next = this.queue.shift()) this.deliver(next);
+    } finally {
+      this.dispatching = false;
+    }
+  }
+
+  clear(): void {
+    this.byChannel.clear();
+    this.queue.length = 0;
+  }
+
+  private deliver(event: HubEvent): void {
+    const { channels } = event;
+    let frame: EncodedFrame | undefined;
+    if (channels.length === 1) {
+      const set = this.byChannel.get(channels[0]!);
+      if (!set) return;
+      frame = frameOf(event);
+      for (const deliver of set) deliver(event, frame);
+      return;
+    }
+    const reached = new Set<Deliver>();
+    for (const channel of channels) {
+      const set = this.byChannel.get(channel);
+      if (!set) continue;
+      frame ??= frameOf(event);
+      for (const deliver of set) {
+        if (reached.has(deliver)) continue;
+        reached.add(deliver);
+        deliver(event, frame);
+      }
+    }
+  }
+
+  /** Interest hints are best-effort: a failure is logged, never thrown at a subscriber. */
+  private hint(call: () => MaybePromise<void> | undefined): void {
+    const fail = (err: unknown) => {
+      const error = err instanceof Error ? err : new Error(String(err));
+      logger.error(`Transport watch/unwatch failed: ${error.message}`, error.stack);
+    };
+    try {
+      const result = call();
+      if (isPromise(result)) result.catch(fail);
+    } catch (err) {
+      fail(err);
+    }
+  }
+}
