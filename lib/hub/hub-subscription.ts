@@ -148,20 +148,27 @@ export class HubSubscription<T> {
     if (!held.complete && after !== null) this.sink.next(gapFrame(after, this.plan.channels) as EncodedFrame<T>);
     if (!(await this.writeAll(held.events.map((event) => [event, frameOf(event)])))) return;
     this.replayed = new Set(held.events.map((event) => event.id));
-    // Live events queued meanwhile; the array may grow while a write waits for the socket.
-    if (!(await this.writeAll(this.pending ?? []))) return;
-    this.pending = undefined;
-    this.goLive();
+    // Live events queued meanwhile (the array grows while a write waits for the socket); the
+    // switch to live happens in the same synchronous step as the last of them is written.
+    await this.writeAll(this.pending ?? [], () => {
+      this.pending = undefined;
+      this.goLive();
+    });
   }
 
-  /** Paced writes; synchronous while the socket keeps up, so a store that answers at once replays in one go. */
-  private async writeAll(events: Iterable<[HubEvent, EncodedFrame]>): Promise<boolean> {
+  /**
+   * Paced writes; synchronous while the socket keeps up, so a store that answers at once replays
+   * in one go. `then` runs right after the last one, before anything else can be delivered.
+   */
+  private async writeAll(events: Array<[HubEvent, EncodedFrame]>, then?: () => void): Promise<boolean> {
     for (const [event, frame] of events) {
       if (!this.isNew(event)) continue;
       if (this.emit(event, frame, true)) continue;
       if (this.sink.closed || this.stopped || !this.sink.drained || !(await this.sink.drained())) return false;
     }
-    return !this.sink.closed && !this.stopped;
+    if (this.sink.closed || this.stopped) return false;
+    then?.();
+    return true;
   }
 
   /** False for a live copy of a replayed event; the first new id ends the check (ids arrive in order). */

@@ -377,4 +377,61 @@ describe('SseHub', () => {
     last.sub.unsubscribe();
     sub.unsubscribe();
   }, 60_000);
+
+  it('delivers in id order to everyone when a subscriber fails or leaves during a delivery (nested publishes wait their turn)', async () => {
+    hub = new SseHub();
+    const order: Array<Array<string>> = [[], [], []];
+    const record = (n: number) => (frame: EncodedFrame) => order[n]!.push(frame.id ?? `(${frame.bytes.toString().split('\n')[0]})`);
+    hub.subscribe('room').subscribe(record(0));
+    // Fails on the second event: its leave is announced from inside that delivery.
+    hub
+      .subscribe('room', {
+        presence: { user: 'flaky' },
+        filter: ({ value }) =>
+          value !== 2 ||
+          (() => {
+            throw new Error('bug');
+          })(),
+      })
+      .subscribe({ error: () => undefined });
+    hub.subscribe('room').subscribe(record(1));
+    hub.subscribe('room').subscribe(record(2));
+    await tick();
+    const ids = [await hub.publish('room', 1), await hub.publish('room', 2), await hub.publish('room', 3)];
+    // 1, 2, then the leave (no id), then 3: never the leave before 2. (Only the first saw the join.)
+    expect(order[0]).toEqual(['(event: join)', ids[0], ids[1], '(event: leave)', ids[2]]);
+    for (const seen of order.slice(1)) expect(seen).toEqual([ids[0], ids[1], '(event: leave)', ids[2]]);
+  });
+
+  it('keeps memory flat over 10,000 short resumable streams', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const store = new InMemoryHubStore();
+    hub = new SseHub({ store, resumable: { maxStreams: 100 } });
+    const run = async (from: number, count: number) => {
+      for (let i = from; i < from + count; i++) {
+        const done = firstValueFrom(
+          hub
+            .startStream(`answer-${i}`, async function* () {
+              for (let t = 0; t < 20; t++) yield { event: 'token', data: `token ${t} of answer ${i}` };
+            })
+            .pipe(toArray()),
+        );
+        await done;
+      }
+    };
+    await run(0, 2000);
+    gc();
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    await run(2000, 8000);
+    gc();
+    gc();
+    const growth = process.memoryUsage().heapUsed - before;
+    // At most 100 recordings held (maxStreams), whatever the number of streams started.
+    expect(store.channelCount).toBeLessThanOrEqual(100);
+    expect(growth).toBeLessThan(8 * 1024 * 1024);
+    expect(hub.resumeStream('answer-0')).toBeNull();
+    expect(hub.resumeStream('answer-9999')).not.toBeNull();
+  }, 60_000);
 });
