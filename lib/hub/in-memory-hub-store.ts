@@ -24,7 +24,7 @@ export const DEFAULT_IDLE_CHANNEL_MS = 30 * 60 * 1000;
  */
 const MAX_TOMBSTONES = 10_000;
 /** What an event costs besides its frame and value (objects, the id string, the queue slot): measured, rounded up. */
-const EVENT_OVERHEAD_BYTES = 240;
+const EVENT_OVERHEAD_BYTES = 400;
 const BEFORE_ALL: HubIdPoint = { ms: -1, seq: 0 };
 /** The id sequence of every store in this process that runs on the real clock. */
 const processIds = new HubIdClock();
