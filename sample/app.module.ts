@@ -1,8 +1,8 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { SseModule } from '../lib/index.js';
+import { AnswersController } from './answers/answers.controller.js';
 import { AuthGuard } from './auth/auth.guard.js';
 import { SessionController } from './auth/session.controller.js';
-import { ChatMembersService } from './chat/chat-members.service.js';
 import { ChatController } from './chat/chat.controller.js';
 import { DebugController } from './debug/debug.controller.js';
 import { StreamSocketsService } from './debug/stream-sockets.service.js';
@@ -16,7 +16,7 @@ import { StatsController } from './stats/stats.controller.js';
 import { StreamStatsService } from './stats/stream-stats.service.js';
 
 /**
- * The sample: job progress, notifications, a chat room and a metrics tile, all on
+ * The sample: job progress, notifications, a chat room, a metrics tile and a long (LLM-like) answer, all on
  * nest-event-stream with its in-memory hub.
  *
  * @example const app = await NestFactory.create(SampleAppModule.forRoot({ jobStepMs: 100 }));
@@ -40,6 +40,7 @@ export class SampleAppModule {
         NotificationsController,
         ChatController,
         MetricsController,
+        AnswersController,
         StatsController,
         DebugController,
       ],
@@ -47,7 +48,6 @@ export class SampleAppModule {
         { provide: SAMPLE_OPTIONS, useValue: options },
         AuthGuard,
         JobsService,
-        ChatMembersService,
         MetricsService,
         StreamStatsService,
         StreamSocketsService,

@@ -12,6 +12,8 @@ export interface SampleOptions {
   heartbeatMs: number;
   /** Events kept per hub channel for resume. Default 500. */
   historyMaxEvents: number;
+  /** Delay between two tokens of a simulated long answer, in ms. Default 120. */
+  answerTokenMs: number;
 }
 
 export const DEFAULT_SAMPLE_OPTIONS: SampleOptions = {
@@ -21,6 +23,7 @@ export const DEFAULT_SAMPLE_OPTIONS: SampleOptions = {
   retryMs: 1000,
   heartbeatMs: 15_000,
   historyMaxEvents: 500,
+  answerTokenMs: 120,
 };
 
 export const SAMPLE_OPTIONS = Symbol('SAMPLE_OPTIONS');

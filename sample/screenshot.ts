@@ -12,7 +12,7 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium.js';
 
 const target = resolve(process.argv[2] ?? 'docs/screenshot.png');
 
-const app = await createSampleApp({ logger: false, jobStepMs: 120, metricsIntervalMs: 250 });
+const app = await createSampleApp({ logger: false, jobStepMs: 120, metricsIntervalMs: 250, answerTokenMs: 60 });
 await app.listen(0, '127.0.0.1');
 const url = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
 const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
@@ -26,6 +26,8 @@ try {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ text: 'Hi Alice, is the report ready?' }),
   });
+  await page.fill('#prompt', 'Why does a reload not restart this answer?');
+  await page.click('#ask');
   await page.click('#start-job');
   await page.waitForFunction(() => Number(document.querySelector<HTMLElement>('li.job.running')?.dataset.percent ?? 0) >= 45);
   await page.evaluate(() => document.querySelector('#toast')?.classList.remove('show'));

@@ -5,6 +5,7 @@
 import type { INestApplication } from '@nestjs/common';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { AnswersController, CANNED_ANSWER } from '../sample/answers/answers.controller.js';
 import { createSampleApp, type SamplePlatform } from '../sample/bootstrap.js';
 import type { StreamStats } from '../sample/stats/stream-stats.service.js';
 import { until } from './support/until.js';
@@ -41,7 +42,15 @@ describe.each(PLATFORMS)('sample app in Chromium (%s)', (platform) => {
   }
 
   beforeAll(async () => {
-    app = await createSampleApp({ platform, logger: false, jobStepMs: 60, jobSteps: 20, metricsIntervalMs: 250, retryMs: 500 });
+    app = await createSampleApp({
+      platform,
+      logger: false,
+      jobStepMs: 60,
+      jobSteps: 20,
+      metricsIntervalMs: 250,
+      retryMs: 500,
+      answerTokenMs: 25,
+    });
     await app.listen(0, '127.0.0.1');
     url = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
@@ -180,5 +189,38 @@ describe.each(PLATFORMS)('sample app in Chromium (%s)', (platform) => {
     );
     await until(async () => (await bobLeft()) === leavesBefore + 1, 5000, 'alice to see bob leave');
     await alice.waitForFunction(() => document.querySelector('#members')?.textContent === 'alice');
+  });
+
+  it('streams a long answer, picks it up where it was after a reload, and stops one on demand', async () => {
+    const words = CANNED_ANSWER.split(' ');
+    const page = await openPage('carol');
+    await page.fill('#prompt', 'What is SSE?');
+    await page.click('#ask');
+    await page.waitForFunction(() => Number(document.querySelector<HTMLElement>('#answer-card')?.dataset.tokens) >= 5);
+    const key = (await page.getAttribute('#answer-card', 'data-key'))!;
+    expect(AnswersController.produced.get(key)).toBeLessThan(words.length);
+    // A reload mid-answer follows the same answer: what was said is replayed, then the rest, once.
+    await page.reload();
+    await page.waitForSelector('body[data-ready="true"]');
+    expect(await page.getAttribute('#answer-card', 'data-key')).toBe(key);
+    await page.waitForSelector('#answer-card[data-done="done"]', { timeout: 20_000 });
+    expect(await page.textContent('#answer')).toBe(`» What is SSE?${words.map((word) => `${word} `).join('')}`);
+    expect(await page.getAttribute('#answer-card', 'data-tokens')).toBe(String(words.length));
+    // The producer ran once: the reload did not restart it.
+    expect(AnswersController.produced.get(key)).toBe(words.length);
+    expect(await streamStatus(page, 'answer')).toMatchObject({ dupes: 0, gaps: 0 });
+
+    await page.click('#ask');
+    await page.waitForFunction(() => Number(document.querySelector<HTMLElement>('#answer-card')?.dataset.tokens) >= 3);
+    const second = (await page.getAttribute('#answer-card', 'data-key'))!;
+    expect(second).not.toBe(key);
+    await page.click('#stop-answer');
+    await page.waitForSelector('#answer-card[data-done="stopped"]');
+    const stoppedAt = AnswersController.produced.get(second)!;
+    expect(stoppedAt).toBeLessThan(words.length);
+    // Long enough for several more tokens, had it kept going.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(AnswersController.produced.get(second)).toBe(stoppedAt);
+    await page.close();
   });
 });

@@ -1,7 +1,9 @@
 /**
  * A chat room on the hub: `POST /chat/messages` publishes, `GET /chat/events` streams messages
- * and join/leave presence. Every event has a hub id, so a reconnecting EventSource resumes where
- * it stopped: messages sent while it was away arrive once, in order.
+ * and join/leave presence, `GET /chat/members` reads the hub's roster. Every message has a hub
+ * id, so a reconnecting EventSource resumes where it stopped: messages sent while it was away
+ * arrive once, in order. Presence is news of the moment (no id, not replayed): a user with two
+ * tabs joins with the first and leaves with the last.
  */
 import { BadRequestException, Body, Controller, Get, Header, HttpCode, Post, UseGuards } from '@nestjs/common';
 import type { Observable } from 'rxjs';
@@ -10,7 +12,6 @@ import { AuthGuard } from '../auth/auth.guard.js';
 import { CurrentUser } from '../auth/current-user.decorator.js';
 import type { DemoUser } from '../auth/demo-users.js';
 import { StreamStatsService } from '../stats/stream-stats.service.js';
-import { ChatMembersService } from './chat-members.service.js';
 
 /** `data` of a chat `message` event. */
 export interface ChatMessage {
@@ -32,16 +33,14 @@ const MAX_MESSAGE_LENGTH = 500;
 export class ChatController {
   constructor(
     private readonly hub: SseHub,
-    private readonly members: ChatMembersService,
     private readonly stats: StreamStatsService,
   ) {}
 
   @Sse('events')
   events(@CurrentUser() user: DemoUser, @LastEventId() lastEventId: string | undefined, cleanUp: CleanUp): Observable<unknown> {
     this.stats.track('chat', cleanUp, lastEventId);
-    cleanUp.add(this.members.enter(user));
     const presence: ChatPresence = { user };
-    return this.hub.subscribe(CHAT_CHANNEL, { lastEventId, presence });
+    return this.hub.subscribe(CHAT_CHANNEL, { lastEventId, presence, presenceKey: user });
   }
 
   @Post('messages')
@@ -55,10 +54,10 @@ export class ChatController {
     return { id: await this.hub.publish(CHAT_CHANNEL, message) };
   }
 
-  /** Users with the room open now. */
+  /** Users with the room open now (the hub's roster: one entry per user, however many tabs). */
   @Get('members')
   @Header('Cache-Control', 'no-store')
-  list(): { members: DemoUser[] } {
-    return { members: this.members.list() };
+  async list(): Promise<{ members: string[] }> {
+    return { members: (await this.hub.roster(CHAT_CHANNEL)).map((member) => member.key).sort() };
   }
 }

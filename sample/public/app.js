@@ -7,7 +7,7 @@ const UNNUMBERED = new Set([GAP_EVENT, 'join', 'leave']); // events without an i
 const $ = (selector) => document.querySelector(selector);
 
 // ---------------------------------------------------------------------------------------------
-// Streams: one EventSource per card, at most four per page (browsers allow six connections per
+// Streams: one EventSource per card, at most five per page (browsers allow six connections per
 // host over HTTP/1.1, and fetch() calls need one).
 
 /** @type {Map<string, { source: EventSource, seen: Set<string> }>} */
@@ -267,14 +267,10 @@ function appendChat(item) {
 }
 
 function openChat() {
-  const presence = (verb) => (data, event) => {
+  const presence = (verb) => (data) => {
     appendChat(
-      h(
-        'li',
-        { class: `presence ${verb}`, 'data-id': event.lastEventId },
-        idTag(event.lastEventId),
-        ` ${data.user} ${verb === 'join' ? 'joined' : 'left'}`,
-      ),
+      // Presence has no id of its own (it is not history): nothing to show for it.
+      h('li', { class: `presence ${verb}` }, `${data.user} ${verb === 'join' ? 'joined' : 'left'}`),
     );
     void refreshMembers();
   };
@@ -352,6 +348,71 @@ function drawSpark() {
 // ---------------------------------------------------------------------------------------------
 // Start.
 
+// ---------------------------------------------------------------------------------------------
+// Long answer: a resumable stream. The key is kept in sessionStorage, so a reload follows the
+// same answer again (from its start: the hub replays what was said, then the rest live).
+
+const ANSWER_KEY = 'nest-event-stream-sample.answer';
+// A reload closes the EventSource too: that is not the end of the answer.
+let leaving = false;
+for (const type of ['beforeunload', 'pagehide']) addEventListener(type, () => (leaving = true));
+
+function answerDone(state) {
+  closeStream('answer');
+  setStatus('answer', 'closed', state);
+  sessionStorage.removeItem(ANSWER_KEY);
+  $('#answer-card').dataset.done = state;
+  $('#stop-answer').disabled = true;
+  $('#ask').disabled = false;
+}
+
+function openAnswer(started) {
+  sessionStorage.setItem(ANSWER_KEY, JSON.stringify(started));
+  const card = $('#answer-card');
+  card.dataset.key = started.key;
+  card.dataset.tokens = '0';
+  card.dataset.done = '';
+  $('#answer').replaceChildren();
+  $('#stop-answer').disabled = false;
+  $('#ask').disabled = true;
+  openStream('answer', started.events, {
+    events: {
+      prompt: ({ prompt }) => $('#answer').append(h('span', { class: 'prompt' }, `» ${prompt}`), h('br')),
+      // The raw text: a token such as "42" must not turn into a number.
+      token: (_data, event) => {
+        $('#answer').append(event.data);
+        bump(card, 'tokens');
+      },
+      done: () => answerDone('done'),
+      stopped: () => answerDone('stopped'),
+    },
+    // 204: expired, or finished and seen.
+    onClosed: () => {
+      if (!leaving) answerDone(card.dataset.done || 'closed');
+    },
+  });
+}
+
+$('#answer-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  try {
+    openAnswer(await post('/answers', { prompt: $('#prompt').value }));
+    $('#prompt').value = '';
+  } catch (err) {
+    toast(`Could not ask: ${err.message}`);
+  }
+});
+
+$('#stop-answer').addEventListener('click', async () => {
+  const key = $('#answer-card').dataset.key;
+  if (key) await post(`/answers/${encodeURIComponent(key)}/stop`).catch((err) => toast(`Stop failed: ${err.message}`));
+});
+
+function resumeAnswer() {
+  const saved = sessionStorage.getItem(ANSWER_KEY);
+  if (saved) openAnswer(JSON.parse(saved));
+}
+
 $('#user').addEventListener('change', (event) => void signIn(event.target.value));
 $('#drop').addEventListener('click', async () => {
   try {
@@ -365,4 +426,5 @@ $('#drop').addEventListener('click', async () => {
 const requested = new URLSearchParams(location.search).get('user');
 openMetrics();
 await signIn(requested === 'none' ? '' : (requested ?? 'alice'));
+resumeAnswer();
 document.body.dataset.ready = 'true';

@@ -3,7 +3,7 @@ import type { Page } from 'playwright-core';
 
 export { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../sample/chromium.js';
 
-export type StreamName = 'jobs' | 'notifications' | 'chat' | 'metrics';
+export type StreamName = 'jobs' | 'notifications' | 'chat' | 'metrics' | 'answer';
 export type StreamState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed' | 'unauthorized';
 
 export interface StreamStatus {
