@@ -13,10 +13,10 @@ function blocks(markdown: string): string[] {
 }
 
 const FRAGMENT_PRELUDE = `
-import { Body, Controller, Get, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
 import { fromEvent, type Observable } from 'rxjs';
 import { CleanUp, InjectCleanUp, LastEventId, Sse, SseEvent, SseHub, SseModule } from '../lib/index.js';
-void [Body, Get, Param, Post, fromEvent, InjectCleanUp, LastEventId, SseEvent, SseModule, SseHub, CleanUp, Sse];
+void [Body, Get, Param, Post, Query, fromEvent, InjectCleanUp, LastEventId, SseEvent, SseModule, SseHub, CleanUp, Sse];
 type Observed = Observable<unknown>;
 void (null as unknown as Observed);
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
