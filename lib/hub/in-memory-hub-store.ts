@@ -29,8 +29,17 @@ const BEFORE_ALL: HubIdPoint = { ms: -1, seq: 0 };
 /** The id sequence of every store in this process that runs on the real clock. */
 const processIds = new HubIdClock();
 
+/**
+ * One held event: the frame is kept as text, its one copy. (A small Buffer kept for long pins the
+ * whole 8 KiB pool slab it was cut from; a string costs what it holds.) A replay makes Buffers.
+ */
 interface HeldEvent {
-  readonly event: HubEvent;
+  readonly id: string;
+  readonly channels: readonly string[];
+  readonly frame: string;
+  readonly value: unknown;
+  readonly meta: unknown;
+  readonly last: boolean;
   readonly point: HubIdPoint;
   /** When it was appended (the store's clock), for maxAgeMs. */
   readonly at: number;
@@ -80,7 +89,7 @@ class ChannelHistory {
       else high = mid;
     }
     const out: HubEvent[] = [];
-    for (let i = low; i < this.queue.length; i++) out.push(this.queue[i]!.event);
+    for (let i = low; i < this.queue.length; i++) out.push(toHubEvent(this.queue[i]!));
     return out;
   }
 
@@ -170,10 +179,11 @@ export class InMemoryHubStore implements SseHubStore {
   append(input: HubEventInput): HubEvent {
     const point = this.ids.next();
     const id = formatHubId(point);
+    const frame = `id: ${id}\n${input.body}`;
     const event: HubEvent = {
       id,
       channels: input.channels,
-      frame: Buffer.from(`id: ${id}\n${input.body}`, 'utf8'),
+      frame: Buffer.from(frame, 'utf8'),
       value: input.value,
       meta: input.meta,
       ...(input.last && { last: true }),
@@ -183,7 +193,17 @@ export class InMemoryHubStore implements SseHubStore {
     const at = this.clock();
     this.expire(at);
     // Counted once per channel it is held on; the value is assumed as large as its frame.
-    const held: HeldEvent = { event, point, at, bytes: event.frame.length * 2 + EVENT_OVERHEAD_BYTES };
+    const held: HeldEvent = {
+      id,
+      channels: input.channels,
+      frame,
+      value: input.value,
+      meta: input.meta,
+      last: input.last === true,
+      point,
+      at,
+      bytes: event.frame.length * 2 + EVENT_OVERHEAD_BYTES,
+    };
     for (const channel of input.channels) {
       let history = this.channels.get(channel);
       if (history) {
@@ -331,4 +351,15 @@ function mergeById(lists: HubEvent[][]): HubEvent[] {
     for (const event of list) if (!byId.has(event.id)) byId.set(event.id, { event, point: parseHubId(event.id)! });
   }
   return [...byId.values()].sort((a, b) => compareHubIds(a.point, b.point)).map((entry) => entry.event);
+}
+
+function toHubEvent(held: HeldEvent): HubEvent {
+  return {
+    id: held.id,
+    channels: held.channels,
+    frame: Buffer.from(held.frame, 'utf8'),
+    value: held.value,
+    meta: held.meta,
+    ...(held.last && { last: true }),
+  };
 }
