@@ -62,6 +62,13 @@ export class SseInterceptor implements NestInterceptor {
     // never subscribes, and must leave no stream behind.
     return new Observable<unknown>((outer) => {
       const platform = createPlatformResponse(request, response);
+      if (this.registry.isClosing) {
+        // A network error, never a final status: an EventSource keeps retrying and finds the next instance.
+        createConnection(platform).destroy();
+        outer.next(undefined);
+        outer.complete();
+        return undefined;
+      }
       let key: string | undefined;
       try {
         key = this.registry.admit(request, platform, options);

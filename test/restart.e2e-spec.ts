@@ -7,6 +7,8 @@ import { Controller, Module, Param } from '@nestjs/common';
 import net from 'node:net';
 import { Observable } from 'rxjs';
 import { LastEventId, Sse, SseHub, SseModule } from '../lib/index.js';
+import { SseStreamRegistry } from '../lib/stream/sse-stream-registry.js';
+import { openRaw } from './support/raw-http.js';
 import { recordStreams } from './support/diagnostics.js';
 import { recordEventSource } from './support/event-source.js';
 import { PLATFORMS, startApp, type RunningApp } from './support/platforms.js';
@@ -37,6 +39,12 @@ class LateController {
     return { [Symbol.asyncIterator]: () => iterator };
   }
 
+  /** Far more than a paused client takes: app.close() waits out its grace period for it. */
+  @Sse('flood')
+  flood() {
+    return [1, 2, 3, 4].map((n) => `${n}:${'f'.repeat(2 * 1024 * 1024)}`);
+  }
+
   @Sse('news')
   news(@LastEventId() lastEventId?: string) {
     return this.hub.subscribe('news', { lastEventId });
@@ -45,6 +53,9 @@ class LateController {
 
 @Module({ imports: [SseModule.forRoot({ heartbeat: false, retry: 50, shutdownGracePeriod: 200 })], controllers: [LateController] })
 class RestartModule {}
+
+@Module({ imports: [SseModule.forRoot({ heartbeat: false, shutdownGracePeriod: 3000 })], controllers: [LateController] })
+class SlowShutdownModule {}
 
 describe.each(PLATFORMS)('what must keep holding (%s)', (platform) => {
   it('a generator returned after its client left is returned, an Observable never subscribed', async () => {
@@ -94,6 +105,25 @@ describe.each(PLATFORMS)('what must keep holding (%s)', (platform) => {
     } finally {
       source.close();
       await second?.close();
+    }
+  });
+
+  it('a request that arrives while the app shuts down gets a network error, never a status (EventSource keeps retrying)', async () => {
+    const running = await startApp(platform, SlowShutdownModule);
+    const registry = running.app.get(SseStreamRegistry);
+    const stuck = await openRaw(`${running.url}/flood`);
+    stuck.pause();
+    const closing = running.close();
+    try {
+      await until(() => registry.isClosing);
+      const outcome = await openRaw(`${running.url}/news`).then(
+        (res) => `status ${res.status}`,
+        (err: NodeJS.ErrnoException) => `network error ${err.code ?? err.message}`,
+      );
+      expect(outcome).toMatch(/^network error/);
+    } finally {
+      stuck.destroy();
+      await closing;
     }
   });
 });

@@ -1,6 +1,6 @@
 /**
- * Every open stream of the app: admission (maxConnections -> 503, connectionsPerKey -> 429,
- * shutting down -> 503) and graceful shutdown, so `app.close()` never waits on an open stream.
+ * Every open stream of the app: admission (maxConnections -> 503, connectionsPerKey -> 429) and
+ * graceful shutdown, so `app.close()` never waits on an open stream.
  */
 import { HttpException, HttpStatus, Inject, Injectable, Logger, Optional, type OnModuleDestroy } from '@nestjs/common';
 import type { PlatformResponse } from '../connection/platform-response.js';
@@ -22,6 +22,11 @@ export class SseStreamRegistry implements OnModuleDestroy {
 
   constructor(@Optional() @Inject(SSE_MODULE_OPTIONS) private readonly options: SseModuleOptions = {}) {}
 
+  /** True once the app shuts down: new streams are refused with a network error, not a status. */
+  get isClosing(): boolean {
+    return this.closing;
+  }
+
   /** Open streams in this process (including ones whose handler is still setting up). */
   get size(): number {
     return this.streams.size;
@@ -33,10 +38,6 @@ export class SseStreamRegistry implements OnModuleDestroy {
    */
   admit(request: unknown, platform: Pick<PlatformResponse, 'setHeader'>, options: ResolvedStreamOptions): string | undefined {
     const retryAfter = String(this.options.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS);
-    if (this.closing) {
-      platform.setHeader('Retry-After', retryAfter);
-      throw new HttpException('Server is shutting down; reconnect later.', HttpStatus.SERVICE_UNAVAILABLE);
-    }
     const max = this.options.maxConnections;
     if (max !== undefined && this.streams.size >= max) {
       platform.setHeader('Retry-After', retryAfter);
