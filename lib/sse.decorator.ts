@@ -15,6 +15,7 @@ import { toSseSource } from './source/to-sse-source.js';
 import { validateStreamOptions, type SseRouteOptions } from './sse-module-options.js';
 import { SSE_ROUTE_OPTIONS } from './sse.constants.js';
 import { SseInterceptor } from './sse.interceptor.js';
+import { isPromise } from './source/is-promise.js';
 
 type Handler = (...args: unknown[]) => unknown;
 
@@ -25,10 +26,6 @@ function toRequestMethod(method: SseRouteOptions['method'], where: string): Requ
     return RequestMethod[method.toUpperCase() as keyof typeof RequestMethod];
   }
   throw new SseOptionsError(`${where}: option "method" is ${JSON.stringify(method)}; use 'GET', 'POST', ... or RequestMethod.`);
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 }
 
 /** Boxes a settled result; one that comes after its client left is released, never started. */
@@ -50,7 +47,7 @@ function wrapHandler(original: Handler, responseIndex: number): Handler {
   const wrapped = function (this: unknown, ...args: unknown[]): unknown {
     const response = args[responseIndex] as object | undefined;
     const result = original.apply(this, args.slice(0, responseIndex));
-    return isThenable(result)
+    return isPromise(result)
       ? Promise.resolve(result).then((value) => toHandlerResult(value, response))
       : toHandlerResult(result, response);
   };

@@ -7,6 +7,7 @@ import { Logger } from '@nestjs/common';
 import { EncodedFrame } from '../wire/encoded-frame.js';
 import type { HubEvent, MaybePromise } from './sse-hub-store.js';
 import type { SseHubTransport } from './sse-hub-transport.js';
+import { isPromise } from '../source/is-promise.js';
 
 /** One subscription's entry point: the event and its frame, shared by every subscriber it reaches. */
 export type Deliver = (event: HubEvent, frame: EncodedFrame) => void;
@@ -16,10 +17,6 @@ const logger = new Logger('SseHub');
 /** The frame a subscriber writes: one per event and delivery, so its HTTP chunk is built once and not kept with the history. */
 export function frameOf(event: HubEvent): EncodedFrame {
   return new EncodedFrame(event.frame, event.id === '' ? undefined : event.id, event.value);
-}
-
-function isPromise<T>(value: MaybePromise<T> | undefined): value is Promise<T> {
-  return typeof (value as { then?: unknown } | undefined)?.then === 'function';
 }
 
 export class ChannelRegistry {

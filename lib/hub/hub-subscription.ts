@@ -7,7 +7,8 @@ import { encodeFields } from '../wire/encode-frame.js';
 import { EncodedFrame } from '../wire/encoded-frame.js';
 import { frameOf, type ChannelRegistry, type Deliver } from './channel-registry.js';
 import type { HubSink } from './hub-source.js';
-import type { HubEvent, HubReplay, MaybePromise, SseHubStore } from './sse-hub-store.js';
+import type { HubEvent, HubReplay, SseHubStore } from './sse-hub-store.js';
+import { isPromise } from '../source/is-promise.js';
 
 /**
  * Event name of the notice a resuming subscriber gets when the store no longer holds everything
@@ -53,10 +54,6 @@ export interface SubscriptionHost {
   readonly registry: ChannelRegistry;
   readonly store: SseHubStore;
   readonly subscribers: Set<HubSink>;
-}
-
-function isPromise<T>(value: MaybePromise<T>): value is Promise<T> {
-  return typeof (value as { then?: unknown }).then === 'function';
 }
 
 function gapFrame(lastEventId: string, channels: readonly string[]): EncodedFrame<SseGapNotice> {

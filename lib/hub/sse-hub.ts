@@ -22,8 +22,9 @@ import { HubSubscription, type SseHubEventInfo, type SubscriptionHost, type Subs
 import { InMemoryHubStore } from './in-memory-hub-store.js';
 import { InProcessTransport } from './in-process-transport.js';
 import { PresenceRoster, presenceKeyOf, type SsePresenceEntry } from './presence.js';
-import type { HubEvent, HubEventInput, MaybePromise, SseHubStore } from './sse-hub-store.js';
+import type { HubEvent, HubEventInput, SseHubStore } from './sse-hub-store.js';
 import type { SseHubTransport } from './sse-hub-transport.js';
+import { isPromise } from '../source/is-promise.js';
 
 export { SSE_GAP_EVENT, type SseGapNotice, type SseHubEventInfo } from './hub-subscription.js';
 
@@ -50,10 +51,6 @@ export interface SseSubscribeOptions<T = unknown> {
   presence?: unknown;
   /** The key presence counts under (a user id): three tabs of one user count once. Default: the JSON of `presence`. */
   presenceKey?: string;
-}
-
-function isPromise<T>(value: MaybePromise<T> | undefined): value is Promise<T> {
-  return typeof (value as { then?: unknown } | undefined)?.then === 'function';
 }
 
 /**

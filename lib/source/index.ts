@@ -5,3 +5,4 @@ export * from './observable-source.js';
 export * from './resolve-source.js';
 export * from './sse-source.js';
 export * from './to-sse-source.js';
+export * from './is-promise.js';

@@ -1,8 +1,5 @@
 import type { SourceSink, SseSource } from './sse-source.js';
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
-}
+import { isPromise } from './is-promise.js';
 
 /** An (async) iterator, pulled only while the socket accepts data. */
 export class IteratorSource implements SseSource {
@@ -17,7 +14,7 @@ export class IteratorSource implements SseSource {
   discard(): void {
     try {
       const returned = this.iterator.return?.();
-      if (isThenable(returned)) returned.then(undefined, () => undefined);
+      if (isPromise(returned)) returned.then(undefined, () => undefined);
     } catch {
       // Nothing was started for it; nothing to report.
     }
@@ -44,7 +41,7 @@ export class IteratorSource implements SseSource {
   private release(sink: SourceSink): void {
     try {
       const returned = this.iterator.return?.();
-      if (isThenable(returned)) returned.then(undefined, (err: unknown) => sink.error(err));
+      if (isPromise(returned)) returned.then(undefined, (err: unknown) => sink.error(err));
     } catch (err) {
       sink.error(err);
     }

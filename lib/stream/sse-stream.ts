@@ -57,10 +57,6 @@ export class SseStream implements SourceSink, HeartbeatTarget {
     return this.state === 'open';
   }
 
-  get route(): string {
-    return this.init.route;
-  }
-
   get connection(): SseConnection {
     return this.init.connection;
   }
