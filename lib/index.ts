@@ -20,13 +20,13 @@ export {
 } from './hub/sse-hub.js';
 export type { SsePresenceEntry } from './hub/presence.js';
 export { HubSource, type HubSink } from './hub/hub-source.js';
+export { InMemoryHubStore } from './hub/in-memory-hub-store.js';
 export {
-  InMemoryHubStore,
   DEFAULT_HISTORY_MAX_EVENTS,
   DEFAULT_HISTORY_MAX_CHANNELS,
   DEFAULT_HISTORY_MAX_BYTES,
   DEFAULT_IDLE_CHANNEL_MS,
-} from './hub/in-memory-hub-store.js';
+} from './hub/history-bounds.js';
 export { InProcessTransport } from './hub/in-process-transport.js';
 export { parseHubId, formatHubId, compareHubIds, type HubIdPoint } from './hub/hub-id.js';
 export type { SseHubStore, HubEvent, HubEventInput, HubReplay, MaybePromise } from './hub/sse-hub-store.js';

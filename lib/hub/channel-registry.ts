@@ -21,6 +21,8 @@ export function frameOf(event: HubEvent): EncodedFrame {
 
 export class ChannelRegistry {
   private readonly byChannel = new Map<string, Set<Deliver>>();
+  /** Channels whose transport subscription is not confirmed yet. */
+  private readonly watching = new Map<string, Promise<void>>();
   private readonly queue: HubEvent[] = [];
   private dispatching = false;
 
@@ -36,16 +38,24 @@ export class ChannelRegistry {
     return [...this.byChannel.keys()];
   }
 
-  register(channels: readonly string[], deliver: Deliver): void {
+  /**
+   * Adds a subscriber; returns a promise when the transport is still subscribing to one of the
+   * channels (a remote transport): events published before it resolves may not arrive.
+   */
+  register(channels: readonly string[], deliver: Deliver): Promise<void> | undefined {
+    let waits: Array<Promise<void>> | undefined;
     for (const channel of channels) {
       let set = this.byChannel.get(channel);
       if (!set) {
         set = new Set();
         this.byChannel.set(channel, set);
-        this.hint(() => this.transport.watch?.(channel));
+        this.watch(channel);
       }
       set.add(deliver);
+      const pending = this.watching.get(channel);
+      if (pending) (waits ??= []).push(pending);
     }
+    return waits && Promise.all(waits).then(() => undefined);
   }
 
   unregister(channels: readonly string[], deliver: Deliver): void {
@@ -53,6 +63,7 @@ export class ChannelRegistry {
       const set = this.byChannel.get(channel);
       if (!set?.delete(deliver) || set.size > 0) continue;
       this.byChannel.delete(channel);
+      this.watching.delete(channel);
       this.hint(() => this.transport.unwatch?.(channel));
     }
   }
@@ -74,6 +85,7 @@ export class ChannelRegistry {
 
   clear(): void {
     this.byChannel.clear();
+    this.watching.clear();
     this.queue.length = 0;
   }
 
@@ -100,17 +112,33 @@ export class ChannelRegistry {
     }
   }
 
-  /** Interest hints are best-effort: a failure is logged, never thrown at a subscriber. */
+  private watch(channel: string): void {
+    let result: MaybePromise<void> | undefined;
+    try {
+      result = this.transport.watch?.(channel);
+    } catch (err) {
+      result = Promise.reject(err);
+    }
+    if (!isPromise(result)) return;
+    const pending = result.finally(() => {
+      if (this.watching.get(channel) === pending) this.watching.delete(channel);
+    });
+    this.watching.set(channel, pending);
+    pending.catch(logHintError);
+  }
+
+  /** Unwatch hints are best-effort: a failure is logged, never thrown at a subscriber. */
   private hint(call: () => MaybePromise<void> | undefined): void {
-    const fail = (err: unknown) => {
-      const error = err instanceof Error ? err : new Error(String(err));
-      logger.error(`Transport watch/unwatch failed: ${error.message}`, error.stack);
-    };
     try {
       const result = call();
-      if (isPromise(result)) result.catch(fail);
+      if (isPromise(result)) result.catch(logHintError);
     } catch (err) {
-      fail(err);
+      logHintError(err);
     }
   }
+}
+
+function logHintError(err: unknown): void {
+  const error = err instanceof Error ? err : new Error(String(err));
+  logger.error(`Transport watch/unwatch failed: ${error.message}`, error.stack);
 }

@@ -11,6 +11,8 @@ import type { EncodedFrame } from '../wire/encoded-frame.js';
 export interface HubSink<T = unknown> {
   /** True once the sink wants nothing more; the hub then skips it. */
   readonly closed: boolean;
+  /** The subscription listens (a remote transport confirmed it): a stream may send its head. */
+  open?(): void;
   /** A live frame: written at once. */
   next(frame: EncodedFrame<T>): void;
   error(err: unknown): void;
@@ -43,9 +45,10 @@ export class HubSource<T = unknown> extends Observable<EncodedFrame<T>> implemen
           complete: () => sink.complete(),
           write: (frame) => sink.write(frame),
           drained: () => sink.drain(),
+          // Once listening (at once with the in-process transport): an error before it still
+          // reaches the exception filters, and no publish after the head is missed.
+          open: () => sink.open(),
         });
-        // Once attaching did not fail, so such an error still reaches the exception filters.
-        sink.open();
         return detach;
       },
       discard: () => undefined,

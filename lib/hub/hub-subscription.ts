@@ -83,14 +83,35 @@ export class HubSubscription<T> {
   start(): () => void {
     const { host, plan } = this;
     host.subscribers.add(this.sink as HubSink);
-    host.registry.register(plan.channels, this.deliver);
-    if (plan.after === undefined) {
-      this.goLive();
+    const listening = host.registry.register(plan.channels, this.deliver);
+    if (!listening) {
+      this.begin();
     } else {
+      // A remote transport is still subscribing: the stream opens once nothing can be missed.
       this.pending = [];
-      this.replay(plan.after);
+      listening.then(
+        () => this.begin(),
+        (err: unknown) => this.sink.error(err),
+      );
     }
     return () => this.stop();
+  }
+
+  private begin(): void {
+    if (this.sink.closed || this.stopped) return;
+    this.sink.open?.();
+    if (this.plan.after !== undefined) {
+      this.pending ??= [];
+      this.replay(this.plan.after);
+    } else if (this.pending && this.pending.length > 0) {
+      void this.writeAll(this.pending, () => {
+        this.pending = undefined;
+        this.goLive();
+      }).catch((err: unknown) => this.sink.error(err));
+    } else {
+      this.pending = undefined;
+      this.goLive();
+    }
   }
 
   private stop(): void {

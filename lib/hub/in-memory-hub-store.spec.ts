@@ -6,7 +6,8 @@
 import fc from 'fast-check';
 import { SseOptionsError } from '../errors.js';
 import { compareHubIds, parseHubId } from './hub-id.js';
-import { DEFAULT_HISTORY_MAX_EVENTS, DEFAULT_IDLE_CHANNEL_MS, InMemoryHubStore } from './in-memory-hub-store.js';
+import { DEFAULT_HISTORY_MAX_EVENTS, DEFAULT_IDLE_CHANNEL_MS } from './history-bounds.js';
+import { InMemoryHubStore } from './in-memory-hub-store.js';
 import type { HubEvent, HubEventInput } from './sse-hub-store.js';
 
 const input = (channels: string | string[], value: unknown = null, meta?: unknown): HubEventInput => ({

@@ -3,19 +3,10 @@
  * channels, and bytes, with idle channels forgotten. A forgotten channel leaves a small
  * tombstone (its last dropped id), so a later resume from before it reports the gap.
  */
-import { SseOptionsError } from '../errors.js';
+import { checkHistoryOptions } from './history-bounds.js';
 import { compareHubIds, formatHubId, HubIdClock, parseHubId, type HubIdPoint } from './hub-id.js';
 import type { SseHistoryOptions } from './sse-hub-options.js';
 import type { HubEvent, HubEventInput, HubReplay, SseHubStore } from './sse-hub-store.js';
-
-/** Events kept per channel when `history.maxEvents` is not set. */
-export const DEFAULT_HISTORY_MAX_EVENTS = 1000;
-/** Channels kept when `history.maxChannels` is not set; past it the least recently published to is forgotten. */
-export const DEFAULT_HISTORY_MAX_CHANNELS = 10_000;
-/** Bytes kept when `history.maxBytes` is not set (64 MiB); past it the oldest events of the least recently published channels go. */
-export const DEFAULT_HISTORY_MAX_BYTES = 64 * 1024 * 1024;
-/** A channel without a new event for this long is forgotten (30 minutes), when `history.idleChannelMs` is not set. */
-export const DEFAULT_IDLE_CHANNEL_MS = 30 * 60 * 1000;
 
 /**
  * Forgotten channels whose last dropped id is remembered exactly. Past this many, the oldest
@@ -111,15 +102,6 @@ class ChannelHistory {
   }
 }
 
-function checkBound(name: string, value: unknown, allowZero: boolean): void {
-  if (value === undefined) return;
-  if (typeof value !== 'number' || !(value >= (allowZero ? 0 : 1)) || (!Number.isSafeInteger(value) && value !== Infinity)) {
-    throw new SseOptionsError(
-      `history.${name} is ${String(value)}; expected ${allowZero ? 'a non-negative' : 'a positive'} integer (or Infinity).`,
-    );
-  }
-}
-
 /**
  * Bounded in-memory history, the hub's default store. Ids are `<ms>-<seq>` (see hub-id.ts), one
  * sequence for the whole store, so a client reading several channels resumes all of them with a
@@ -160,20 +142,12 @@ export class InMemoryHubStore implements SseHubStore {
     this.ids = clock === Date.now ? processIds : new HubIdClock(clock);
     this.born = { ms: Math.max(Math.floor(clock()), this.ids.newest?.ms ?? 0) + 1, seq: 0 };
     this.ids.raiseFloor(this.born.ms);
-    const options = history === false ? { maxEvents: 0 } : history;
-    const { maxEvents = DEFAULT_HISTORY_MAX_EVENTS, maxAgeMs, maxChannels, maxBytes, idleChannelMs } = options;
-    checkBound('maxEvents', maxEvents, true);
-    checkBound('maxChannels', maxChannels, false);
-    checkBound('maxBytes', maxBytes, false);
-    checkBound('idleChannelMs', idleChannelMs, false);
-    if (maxAgeMs !== undefined && (typeof maxAgeMs !== 'number' || !(maxAgeMs > 0))) {
-      throw new SseOptionsError(`history.maxAgeMs is ${String(maxAgeMs)}; expected a positive number of ms, or leave it out.`);
-    }
-    this.maxEvents = maxEvents;
-    this.maxAgeMs = maxAgeMs;
-    this.maxChannels = maxChannels ?? DEFAULT_HISTORY_MAX_CHANNELS;
-    this.maxBytes = maxBytes ?? DEFAULT_HISTORY_MAX_BYTES;
-    this.idleChannelMs = idleChannelMs ?? DEFAULT_IDLE_CHANNEL_MS;
+    const bounds = checkHistoryOptions(history);
+    this.maxEvents = bounds.maxEvents;
+    this.maxAgeMs = bounds.maxAgeMs;
+    this.maxChannels = bounds.maxChannels;
+    this.maxBytes = bounds.maxBytes;
+    this.idleChannelMs = bounds.idleChannelMs;
   }
 
   append(input: HubEventInput): HubEvent {

@@ -58,6 +58,8 @@ export interface SseHubStore {
   readAfter(channels: readonly string[], lastEventId: string | null): MaybePromise<HubReplay>;
   /** Drops everything held for a channel, leaving no trace (a resumable stream whose ttl ran out). */
   forget(channel: string): MaybePromise<void>;
+  /** Connects at start-up (`app.init()` fails when it rejects). */
+  connect?(): MaybePromise<void>;
   /** Releases resources (timers, connections). */
   close?(): MaybePromise<void>;
 }

@@ -9,7 +9,12 @@ export interface SseHubTransport {
   publish(event: HubEvent): MaybePromise<void>;
   /** Receives every event published through the transport; returns an unsubscribe function. */
   subscribe(listener: (event: HubEvent) => void): () => void;
-  /** Optional interest hints, so a remote transport can listen only where there are subscribers. */
+  /** Connects at start-up (`app.init()` fails when it rejects). */
+  connect?(): MaybePromise<void>;
+  /**
+   * Optional interest hints, so a remote transport can listen only where there are subscribers. A promise from
+   * `watch` resolves once no publish on the channel can be missed; subscribers wait for it.
+   */
   watch?(channel: string): MaybePromise<void>;
   unwatch?(channel: string): MaybePromise<void>;
   close?(): MaybePromise<void>;

@@ -3,7 +3,7 @@
  * Every event is serialized once at publish; where it is kept (store) and how it reaches every
  * process (transport) are interfaces, so a Redis implementation fills them without this changing.
  */
-import { Inject, Injectable, Optional, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Optional, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { SseOptionsError, SseSerializationError } from '../errors.js';
 import {
   RESUMABLE_CHANNEL_PREFIX,
@@ -65,7 +65,7 @@ export interface SseSubscribeOptions<T = unknown> {
  * }
  */
 @Injectable()
-export class SseHub implements OnApplicationShutdown {
+export class SseHub implements OnModuleInit, OnApplicationShutdown {
   private readonly store: SseHubStore;
   private readonly transport: SseHubTransport;
   private readonly serializer: SseSerializer;
@@ -195,6 +195,12 @@ export class SseHub implements OnApplicationShutdown {
     this.stopListening();
     await this.transport.close?.();
     await this.store.close?.();
+  }
+
+  /** Connects the store and the transport (Redis): `app.init()` fails, saying why, when they cannot. */
+  async onModuleInit(): Promise<void> {
+    await this.store.connect?.();
+    await this.transport.connect?.();
   }
 
   /** After the streams got their farewell (SseStreamRegistry runs in onModuleDestroy). */

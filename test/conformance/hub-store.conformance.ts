@@ -153,6 +153,34 @@ export function describeHubStore(name: string, factory: StoreFactory): void {
       expect(ids(replay.events)).toEqual(ids(all.slice(1)));
     });
 
+    it('past maxChannels forgets the least recently appended channel; a resume from before it, even once it is back, reports the gap', async () => {
+      const store = await open({ maxChannels: 2 });
+      const a1 = await store.append(input('a', 1));
+      const a2 = await store.append(input('a', 2));
+      await store.append(input('b', 1));
+      await store.append(input('c', 1));
+      const gone = await store.readAfter(['a'], a1.id);
+      expect(gone.complete).toBe(false);
+      expect(gone.events).toEqual([]);
+      // It reached the client that has a2: nothing was lost for it.
+      expect((await store.readAfter(['a'], a2.id)).complete).toBe(true);
+      const back = await store.append(input('a', 3));
+      const replay = await store.readAfter(['a'], a1.id);
+      expect(replay.complete).toBe(false);
+      expect(ids(replay.events)).toEqual([back.id]);
+      expect(await store.readAfter(['a'], a2.id)).toMatchObject({ complete: true });
+    });
+
+    it('forgets a channel idle for idleChannelMs, with the gap reported', async () => {
+      const store = await open({ idleChannelMs: 50 });
+      const first = await store.append(input('idle', 1));
+      await store.append(input('idle', 2));
+      await new Promise((resolve) => setTimeout(resolve, 80));
+      await store.append(input('busy', 1));
+      const replay = await store.readAfter(['idle'], first.id);
+      expect(replay).toEqual({ events: [], complete: false });
+    });
+
     it('forget() drops a channel without a trace, and only that channel', async () => {
       const store = await open({ maxEvents: 2 });
       for (let i = 0; i < 5; i++) await store.append(input('gone', i));

@@ -1,0 +1,160 @@
+/**
+ * The hub's history in Redis Streams, shared by every instance: one stream per channel, ids from
+ * one clock key (`<ms>-<seq>`, Redis server time), the same bounds as the in-memory store. The
+ * append script also publishes the event (see redis-scripts.ts), so with a RedisHubTransport on
+ * the same keyPrefix every instance receives events in id order.
+ */
+import type { SseHistoryOptions } from '../hub/sse-hub-options.js';
+import type { HubEvent, HubEventInput, HubReplay, SseHubStore } from '../hub/sse-hub-store.js';
+import { compareHubIds, parseHubId, type HubIdPoint } from '../hub/hub-id.js';
+import { checkHistoryOptions, type HistoryBounds } from '../hub/history-bounds.js';
+import { decodeEntry, encodeHeader } from './redis-event-codec.js';
+import { RedisLink, type RedisHubConnectionOptions } from './redis-connection.js';
+import { RedisKeys } from './redis-keys.js';
+import { APPEND_SCRIPT, READ_SCRIPT } from './redis-scripts.js';
+
+export interface RedisHubStoreOptions extends RedisHubConnectionOptions {
+  /** Bounds of the history, as for the in-memory store (`maxBytes` excepted: Redis memory is bounded by maxEvents × maxChannels and idleChannelMs). */
+  history?: Omit<SseHistoryOptions, 'maxBytes'> | false;
+}
+
+/** Marks an event whose append script already published it on this key space (the transport then sends nothing). */
+export const PUBLISHED_IN = Symbol('nest-event-stream/redis published in');
+
+type Entry = [id: string, fields: string[]];
+type ReadReply = [known: number, ...channels: Array<[lost: string | null, entries: Entry[]]>];
+
+const BEFORE_ALL: HubIdPoint = { ms: -1, seq: 0 };
+
+/**
+ * @example
+ * SseModule.forRoot({
+ *   store: new RedisHubStore({ url: process.env.REDIS_URL, history: { maxEvents: 500 } }),
+ *   transport: new RedisHubTransport({ url: process.env.REDIS_URL }),
+ * });
+ */
+export class RedisHubStore implements SseHubStore {
+  readonly keys: RedisKeys;
+  private readonly link: RedisLink;
+  private readonly bounds: HistoryBounds;
+
+  constructor(options: RedisHubStoreOptions = {}) {
+    this.link = RedisLink.open(options, 'RedisHubStore');
+    this.keys = new RedisKeys(options.keyPrefix);
+    this.bounds = checkHistoryOptions(options.history ?? {});
+    if (options.history && 'maxBytes' in options.history) {
+      throw new TypeError(
+        'new RedisHubStore(): history.maxBytes bounds the in-memory store only; bound Redis with maxEvents, maxChannels and idleChannelMs (and Redis maxmemory with a noeviction policy).',
+      );
+    }
+  }
+
+  /** The ioredis client this store uses (for the transport to share, or for a health check). */
+  get client(): RedisLink['client'] {
+    return this.link.client;
+  }
+
+  /** Called by the hub at start-up: fails with a message naming the URL when Redis cannot be reached. */
+  connect(): Promise<void> {
+    return this.link.connect();
+  }
+
+  async append(input: HubEventInput): Promise<HubEvent> {
+    const header = encodeHeader(input);
+    const { keys, bounds } = this;
+    const channels = input.channels;
+    const id = (await this.link.client.eval(
+      APPEND_SCRIPT,
+      4 + channels.length,
+      keys.clock,
+      keys.channels,
+      keys.gone,
+      keys.goneIds,
+      ...channels.map((channel) => keys.history(channel)),
+      input.maxEvents ?? bounds.maxEvents,
+      bounds.maxAgeMs ?? 0,
+      finite(bounds.maxChannels),
+      finite(bounds.idleChannelMs),
+      header,
+      input.body,
+      keys.historyPrefix,
+      keys.eventsPrefix,
+      ...channels,
+    )) as string;
+    const event: HubEvent = {
+      id,
+      channels,
+      frame: Buffer.from(`id: ${id}\n${input.body}`, 'utf8'),
+      value: input.value,
+      meta: input.meta,
+      ...(input.last && { last: true }),
+    };
+    Object.defineProperty(event, PUBLISHED_IN, { value: keys.tag });
+    return event;
+  }
+
+  async readAfter(channels: readonly string[], lastEventId: string | null): Promise<HubReplay> {
+    const { keys, bounds } = this;
+    const list = [...new Set(channels)];
+    const point = lastEventId === null ? undefined : parseHubId(lastEventId);
+    const after = lastEventId === null ? '' : point === undefined ? 'x' : lastEventId;
+    const reply = (await this.link.client.eval(
+      READ_SCRIPT,
+      4 + list.length,
+      keys.clock,
+      keys.channels,
+      keys.gone,
+      keys.goneIds,
+      ...list.map((channel) => keys.history(channel)),
+      after,
+      bounds.maxAgeMs ?? 0,
+      finite(bounds.idleChannelMs),
+      finite(bounds.maxChannels),
+      keys.historyPrefix,
+      ...list,
+    )) as ReadReply;
+    const [known, ...perChannel] = reply;
+    let complete = bounds.maxEvents > 0;
+    const from = lastEventId === null ? BEFORE_ALL : known === 1 ? point! : BEFORE_ALL;
+    if (lastEventId !== null && known !== 1) complete = false;
+    const byId = new Map<string, HubEvent>();
+    for (const [lost, entries] of perChannel) {
+      const lostPoint = lost && lost !== '0-0' ? parseHubId(lost) : undefined;
+      if (lostPoint && compareHubIds(lostPoint, from) > 0) complete = false;
+      for (const [id, fields] of entries) if (!byId.has(id)) byId.set(id, decodeFields(id, fields));
+    }
+    const events = [...byId.values()];
+    if (perChannel.length > 1) events.sort((a, b) => compareHubIds(parseHubId(a.id)!, parseHubId(b.id)!));
+    return { events, complete };
+  }
+
+  async forget(channel: string): Promise<void> {
+    const { keys } = this;
+    await this.link.client
+      .multi()
+      .del(keys.history(channel))
+      .zrem(keys.channels, channel)
+      .zrem(keys.gone, channel)
+      .hdel(keys.goneIds, channel)
+      .exec();
+  }
+
+  async close(): Promise<void> {
+    await this.link.close();
+  }
+}
+
+/** Redis scripts take numbers; "no bound" is 0 for times and a large count for channels. */
+function finite(value: number): number {
+  return value === Infinity ? Number.MAX_SAFE_INTEGER : value;
+}
+
+function decodeFields(id: string, fields: string[]): HubEvent {
+  let header = '';
+  let body = '';
+  for (let i = 0; i < fields.length; i += 2) {
+    if (fields[i] === 'h') header = fields[i + 1]!;
+    else if (fields[i] === 'b') body = fields[i + 1]!;
+  }
+  return decodeEntry(id, header, body);
+}

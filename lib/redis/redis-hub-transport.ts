@@ -1,0 +1,227 @@
+/**
+ * Fan-out through Redis pub/sub: one subscriber connection per instance, one SUBSCRIBE per hub
+ * channel that has subscribers here (the hub's watch/unwatch hints), never one per client. Stored
+ * events are published by the RedisHubStore's append script on the same keyPrefix, in id order;
+ * this transport publishes only what is not stored (presence). When its subscriber connection
+ * comes back after Redis went away, it reads what it missed from the channels' streams first, so
+ * an event whose publish() resolved reaches every subscriber.
+ */
+import { Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { compareHubIds, parseHubId, type HubIdPoint } from '../hub/hub-id.js';
+import type { HubEvent } from '../hub/sse-hub-store.js';
+import type { SseHubTransport } from '../hub/sse-hub-transport.js';
+import { decodeEntry, decodeMessage, sentMessage } from './redis-event-codec.js';
+import { RedisLink, type RedisHubConnectionOptions } from './redis-connection.js';
+import { PUBLISHED_IN } from './redis-hub-store.js';
+import { RedisKeys } from './redis-keys.js';
+
+export type RedisHubTransportOptions = RedisHubConnectionOptions;
+
+/** Nonces of multi-channel messages remembered, to deliver such an event once. */
+const MAX_NONCES = 1024;
+
+const logger = new Logger('SseHub');
+
+export class RedisHubTransport implements SseHubTransport {
+  readonly keys: RedisKeys;
+  /** Unique per instance: tells this instance's messages and counts from the others'. */
+  readonly instanceId = randomUUID();
+  private readonly link: RedisLink;
+  private readonly sub: RedisLink;
+  private readonly listeners = new Set<(event: HubEvent) => void>();
+  private readonly watched = new Map<string, Promise<void>>();
+  private readonly nonces = new Set<string>();
+  private readonly controlListeners = new Set<(message: string) => void>();
+  private nonceSeq = 0;
+  /** Newest stored id received: stored events arrive in id order, so anything not after it is a copy. */
+  private lastSeen: HubIdPoint | undefined;
+  private lastSeenId: string | undefined;
+  /** While catching up after a reconnect: messages wait here. */
+  private held: string[] | undefined;
+  private everReady = false;
+  private closed = false;
+
+  constructor(options: RedisHubTransportOptions = {}) {
+    this.link = RedisLink.open(options, 'RedisHubTransport');
+    this.keys = new RedisKeys(options.keyPrefix);
+    this.sub = this.link.duplicate();
+    this.sub.client.on('message', (channel: string, message: string) => this.onMessage(channel, message));
+    this.sub.client.on('ready', () => {
+      if (this.everReady && !this.closed) void this.catchUp();
+      this.everReady = true;
+    });
+  }
+
+  /** Called by the hub at start-up: fails with a message naming the URL when Redis cannot be reached. */
+  async connect(): Promise<void> {
+    await this.link.connect();
+    await this.sub.connect();
+    await this.sub.client.subscribe(this.keys.control);
+    // Where "new" starts: events stored before this instance listened are not its to deliver.
+    const [ms, seq] = await this.link.client.hmget(this.keys.clock, 'ms', 'seq');
+    if (ms !== null && seq !== null && this.lastSeenId === undefined) this.see(`${ms}-${seq}`);
+  }
+
+  /** Stored events were published by the store's script; the rest goes out here, once per channel. */
+  async publish(event: HubEvent): Promise<void> {
+    if ((event as { [PUBLISHED_IN]?: string })[PUBLISHED_IN] === this.keys.tag) return;
+    const nonce = event.channels.length > 1 ? `${this.instanceId}:${this.nonceSeq++}` : '';
+    const message = sentMessage(event, nonce);
+    const pipeline = this.link.client.pipeline();
+    for (const channel of event.channels) pipeline.publish(this.keys.events(channel), message);
+    const results = await pipeline.exec();
+    const failed = results?.find(([err]) => err);
+    if (failed) throw failed[0];
+  }
+
+  subscribe(listener: (event: HubEvent) => void): () => void {
+    const entry = (event: HubEvent): void => listener(event);
+    this.listeners.add(entry);
+    return () => {
+      this.listeners.delete(entry);
+    };
+  }
+
+  /** Resolves once Redis confirmed the subscription: from then on no publish on `channel` is missed. */
+  watch(channel: string): Promise<void> {
+    let pending = this.watched.get(channel);
+    if (!pending) {
+      pending = this.sub.client.subscribe(this.keys.events(channel)).then(() => undefined);
+      this.watched.set(channel, pending);
+      pending.catch(() => {
+        if (this.watched.get(channel) === pending) this.watched.delete(channel);
+      });
+    }
+    return pending;
+  }
+
+  async unwatch(channel: string): Promise<void> {
+    if (!this.watched.delete(channel)) return;
+    await this.sub.client.unsubscribe(this.keys.events(channel));
+  }
+
+  /** Sends a control message to every instance (this one included). */
+  async sendControl(message: string): Promise<void> {
+    await this.link.client.publish(this.keys.control, message);
+  }
+
+  onControl(listener: (message: string) => void): () => void {
+    this.controlListeners.add(listener);
+    return () => {
+      this.controlListeners.delete(listener);
+    };
+  }
+
+  /** The command connection (for the hub's cluster-wide counts). */
+  get client(): RedisLink['client'] {
+    return this.link.client;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.listeners.clear();
+    this.watched.clear();
+    await this.sub.close();
+    await this.link.close();
+  }
+
+  private onMessage(channel: string, message: string): void {
+    if (channel === this.keys.control) {
+      for (const listener of [...this.controlListeners]) listener(message);
+      return;
+    }
+    if (this.held) {
+      this.held.push(message);
+      return;
+    }
+    this.handle(message);
+  }
+
+  private handle(message: string): void {
+    let decoded;
+    try {
+      decoded = decodeMessage(message);
+    } catch (err) {
+      logger.error((err as Error).message);
+      return;
+    }
+    const { event } = decoded;
+    if (decoded.stored) {
+      // A copy (the same event on a second watched channel, or one a catch-up delivered).
+      const point = parseHubId(event.id);
+      if (!point || (this.lastSeen && compareHubIds(point, this.lastSeen) <= 0)) return;
+      this.lastSeen = point;
+      this.lastSeenId = event.id;
+    } else if (decoded.nonce !== '') {
+      if (this.nonces.has(decoded.nonce)) return;
+      this.nonces.add(decoded.nonce);
+      if (this.nonces.size > MAX_NONCES) this.nonces.delete(this.nonces.values().next().value as string);
+    }
+    this.emit(event);
+  }
+
+  private emit(event: HubEvent): void {
+    for (const listener of [...this.listeners]) {
+      if (!this.listeners.has(listener)) continue;
+      try {
+        listener(event);
+      } catch (err) {
+        const error = err instanceof Error ? err : new Error(String(err));
+        logger.error(`A hub listener threw: ${error.message}`, error.stack);
+      }
+    }
+  }
+
+  private see(id: string): void {
+    const point = parseHubId(id);
+    if (!point) return;
+    this.lastSeen = point;
+    this.lastSeenId = id;
+  }
+
+  /**
+   * The subscriber connection came back (ioredis re-subscribed): what was stored meanwhile on the
+   * watched channels is read from their streams and delivered first, in id order; messages that
+   * arrive during the read wait, and copies are dropped by id.
+   */
+  private async catchUp(): Promise<void> {
+    if (this.held) return;
+    this.held = [];
+    try {
+      // Commands on one connection run in order: after this answer the re-subscriptions are active.
+      await this.sub.client.ping();
+      const after = this.lastSeenId;
+      const channels = [...this.watched.keys()];
+      if (after !== undefined && channels.length > 0) {
+        const pipeline = this.link.client.pipeline();
+        for (const channel of channels) pipeline.xrange(this.keys.history(channel), `(${after}`, '+');
+        const results = (await pipeline.exec()) ?? [];
+        const byId = new Map<string, HubEvent>();
+        for (const [err, entries] of results) {
+          if (err) throw err;
+          for (const [id, fields] of entries as Array<[string, string[]]>) {
+            if (!byId.has(id)) byId.set(id, decodeEntry(id, fieldOf(fields, 'h'), fieldOf(fields, 'b')));
+          }
+        }
+        const missed = [...byId.values()].sort((a, b) => compareHubIds(parseHubId(a.id)!, parseHubId(b.id)!));
+        for (const event of missed) {
+          this.see(event.id);
+          this.emit(event);
+        }
+      }
+    } catch (err) {
+      logger.error(`Redis transport: could not read what was published while disconnected: ${(err as Error).message}`);
+    } finally {
+      const held = this.held ?? [];
+      this.held = undefined;
+      for (const message of held) this.handle(message);
+    }
+  }
+}
+
+function fieldOf(fields: string[], name: string): string {
+  for (let i = 0; i < fields.length; i += 2) if (fields[i] === name) return fields[i + 1]!;
+  return '';
+}
