@@ -1,0 +1,196 @@
+/**
+ * The hub across instances through Redis: two Nest apps (one Express, one Fastify) on one Redis
+ * key space stand for two instances behind a load balancer. Publishes cross over, a client
+ * resumes on the other instance, Redis going away and coming back loses no resolved publish.
+ */
+import { Controller, Module, Param, type Type } from '@nestjs/common';
+import { LastEventId, Sse, SseHub, SseModule, SSE_GAP_EVENT, type SseHistoryOptions } from '../lib/index.js';
+import { RedisHubStore, RedisHubTransport } from '../lib/redis/index.js';
+import { parseSse, recordEventSource } from './support/event-source.js';
+import { PLATFORMS, startApp, type Platform, type RunningApp } from './support/platforms.js';
+import { openRaw, type RawResponse } from './support/raw-http.js';
+import { dropPrefix, freePort, PrivateRedis, REDIS_URL, uniquePrefix } from './support/redis.js';
+import { until } from './support/until.js';
+
+@Controller()
+class HubController {
+  constructor(private readonly hub: SseHub) {}
+
+  @Sse('sub/:channels')
+  sub(@Param('channels') channels: string, @LastEventId() lastEventId?: string) {
+    return this.hub.subscribe(channels.split(','), { lastEventId });
+  }
+}
+
+function redisModule(keyPrefix: string, url = REDIS_URL, history?: SseHistoryOptions): Type<unknown> {
+  @Module({
+    imports: [
+      SseModule.forRoot({
+        heartbeat: false,
+        retry: 50,
+        store: new RedisHubStore({ url, keyPrefix, history }),
+        transport: new RedisHubTransport({ url, keyPrefix }),
+      }),
+    ],
+    controllers: [HubController],
+  })
+  class RedisHubModule {}
+  return RedisHubModule;
+}
+
+const other = (platform: Platform): Platform => (platform === 'express' ? 'fastify' : 'express');
+const datas = (raw: RawResponse) => parseSse(raw.text()).events.map((e) => e.data);
+const idsOf = (raw: RawResponse) => parseSse(raw.text()).events.map((e) => e.id);
+
+describe.each(PLATFORMS)('hub on Redis, two instances (%s + the other)', (platform) => {
+  let keyPrefix: string;
+  let a: RunningApp;
+  let b: RunningApp;
+  const open: RawResponse[] = [];
+
+  async function start(history?: SseHistoryOptions, url = REDIS_URL): Promise<void> {
+    a = await startApp(platform, redisModule(keyPrefix, url, history));
+    b = await startApp(other(platform), redisModule(keyPrefix, url, history));
+  }
+  const raw = async (url: string, headers?: Record<string, string>) => {
+    const response = await openRaw(url, { headers });
+    open.push(response);
+    return response;
+  };
+
+  beforeEach(() => {
+    keyPrefix = uniquePrefix('hub');
+  });
+  afterEach(async () => {
+    for (const response of open.splice(0)) response.destroy();
+    await a?.close();
+    await b?.close();
+    await dropPrefix(keyPrefix);
+  });
+
+  it('delivers a publish on either instance to the subscribers of both, with the same ids', async () => {
+    await start();
+    const onA = recordEventSource(`${a.url}/sub/room`);
+    const onB = recordEventSource(`${b.url}/sub/room`);
+    try {
+      await until(() => onA.opens === 1 && onB.opens === 1, 5000, 'both open');
+      const first = await a.app.get(SseHub).publish('room', { from: 'a' });
+      const second = await b.app.get(SseHub).publish('room', { from: 'b' });
+      for (const recorder of [onA, onB]) {
+        const events = await recorder.waitForEvents(2);
+        expect(events.map((e) => [e.data, e.lastEventId])).toEqual([
+          ['{"from":"a"}', first],
+          ['{"from":"b"}', second],
+        ]);
+      }
+    } finally {
+      onA.close();
+      onB.close();
+    }
+  });
+
+  it('resumes on the other instance from the Last-Event-ID of the first: no gap, no duplicate, then live', async () => {
+    await start();
+    const hubA = a.app.get(SseHub);
+    const hubB = b.app.get(SseHub);
+    const first = await raw(`${a.url}/sub/news`);
+    for (let n = 1; n <= 3; n++) await hubA.publish('news', n);
+    await first.waitFor(() => datas(first).length === 3);
+    const lastId = idsOf(first)[2]!;
+    first.destroy();
+    for (let n = 4; n <= 6; n++) await (n % 2 ? hubA : hubB).publish('news', n);
+    const resumed = await raw(`${b.url}/sub/news`, { 'last-event-id': lastId });
+    await resumed.waitFor(() => datas(resumed).length === 3);
+    await hubA.publish('news', 7);
+    await resumed.waitFor(() => datas(resumed).length === 4);
+    expect(datas(resumed)).toEqual(['4', '5', '6', '7']);
+  });
+
+  it('resumes a subscription of several channels exactly with one Last-Event-ID, on the other instance', async () => {
+    await start();
+    const hubA = a.app.get(SseHub);
+    const first = await raw(`${a.url}/sub/x,y`);
+    await hubA.publish('x', 'x1');
+    await hubA.publish(['x', 'y'], 'xy2');
+    await first.waitFor(() => datas(first).length === 2);
+    const lastId = idsOf(first)[1]!;
+    first.destroy();
+    await hubA.publish('y', 'y3');
+    await hubA.publish('z', 'z4');
+    await b.app.get(SseHub).publish(['y', 'x'], 'yx5');
+    const resumed = await raw(`${b.url}/sub/y,x`, { 'last-event-id': lastId });
+    await resumed.waitFor(() => datas(resumed).length === 2);
+    expect(datas(resumed)).toEqual(['y3', 'yx5']);
+  });
+
+  it('tells a client resuming from an id Redis no longer holds (trimmed), then sends what it holds', async () => {
+    await start({ maxEvents: 3 });
+    const hubA = a.app.get(SseHub);
+    const ids: string[] = [];
+    for (let n = 1; n <= 6; n++) ids.push(await hubA.publish('t', n));
+    const resumed = await raw(`${b.url}/sub/t`, { 'last-event-id': ids[0]! });
+    await resumed.waitFor(() => parseSse(resumed.text()).events.length === 4);
+    const events = parseSse(resumed.text()).events;
+    expect(events[0]).toMatchObject({ event: SSE_GAP_EVENT });
+    expect(JSON.parse(events[0]!.data)).toEqual({ lastEventId: ids[0], channels: ['t'] });
+    expect(events.slice(1).map((e) => e.data)).toEqual(['4', '5', '6']);
+  });
+});
+
+describe('hub on Redis: Redis unreachable or restarted', () => {
+  it('fails start-up with a message naming the URL when Redis cannot be reached', async () => {
+    const url = `redis://127.0.0.1:${await freePort()}`;
+    await expect(startApp('express', redisModule(uniquePrefix('down'), url))).rejects.toThrow(
+      new RegExp(`cannot reach Redis at ${url.replace(/[.]/g, '\\.')}`),
+    );
+  });
+
+  describe.each(PLATFORMS)('Redis restarted mid-run (%s + the other)', (platform) => {
+    let redis: PrivateRedis;
+    let a: RunningApp | undefined;
+    let b: RunningApp | undefined;
+    const open: RawResponse[] = [];
+
+    afterEach(async () => {
+      for (const response of open.splice(0)) response.destroy();
+      await a?.close();
+      await b?.close();
+      await redis?.stop();
+    });
+
+    it('keeps subscribers connected; publish() rejects while Redis is down; every resolved publish arrives once, in order', async () => {
+      redis = await PrivateRedis.start();
+      const keyPrefix = uniquePrefix('restart');
+      a = await startApp(platform, redisModule(keyPrefix, redis.url));
+      b = await startApp(other(platform), redisModule(keyPrefix, redis.url));
+      const hubs = [a.app.get(SseHub), b.app.get(SseHub)];
+      for (const app of [a, b, a, b]) open.push(await openRaw(`${app.url}/sub/live`));
+      const resolved: string[] = [];
+      for (let n = 1; n <= 4; n++) {
+        await hubs[n % 2]!.publish('live', `before-${n}`);
+        resolved.push(`before-${n}`);
+      }
+      await redis.stop();
+      const started = Date.now();
+      await expect(hubs[0]!.publish('live', 'while-down')).rejects.toThrow();
+      expect(Date.now() - started).toBeLessThan(5000);
+      await redis.start();
+      // Publish until Redis answers again (each attempt either resolves or rejects, never hangs).
+      let n = 0;
+      while (resolved.length < 12) {
+        n++;
+        try {
+          await hubs[n % 2]!.publish('live', `after-${n}`);
+          resolved.push(`after-${n}`);
+        } catch {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      }
+      for (const response of open) {
+        await response.waitFor(() => datas(response).length >= resolved.length, 15_000);
+        expect(response.socketClosed()).toBe(false);
+        expect(datas(response)).toEqual(resolved);
+      }
+    }, 40_000);
+  });
+});
