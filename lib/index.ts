@@ -34,6 +34,7 @@ export type { SseHubTransport } from './hub/sse-hub-transport.js';
 export type { SseHubOptions, SseHistoryOptions, SseResumableOptions } from './hub/sse-hub-options.js';
 export { SSE_STOPPED_EVENT } from './resumable/resumable-streams.js';
 export type { StreamProducer, StartStreamOptions, ResumeStreamOptions } from './resumable/resumable-streams.js';
+export type { SseStreamLeases, StreamState, StreamStatus } from './resumable/stream-leases.js';
 export { EncodedFrame } from './wire/encoded-frame.js';
 export type {
   SseModuleOptions,

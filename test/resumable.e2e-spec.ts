@@ -39,8 +39,8 @@ class AnswersController {
   }
 
   @Post(':key/stop')
-  stop(@Param('key') key: string): { stopped: boolean } {
-    return { stopped: this.hub.stopStream(key) };
+  async stop(@Param('key') key: string): Promise<{ stopped: boolean }> {
+    return { stopped: await this.hub.stopStream(key) };
   }
 }
 
@@ -89,8 +89,8 @@ class EdgeController {
   }
 
   @Post('stop/:key')
-  stop(@Param('key') key: string): { stopped: boolean } {
-    return { stopped: this.hub.stopStream(key) };
+  async stop(@Param('key') key: string): Promise<{ stopped: boolean }> {
+    return { stopped: await this.hub.stopStream(key) };
   }
 }
 

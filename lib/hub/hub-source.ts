@@ -17,6 +17,8 @@ export interface HubSink<T = unknown> {
   next(frame: EncodedFrame<T>): void;
   error(err: unknown): void;
   complete(): void;
+  /** Nothing to send (a resumable stream that is unknown or fully delivered): 204 before the head. */
+  noContent?(): void;
   /** A replayed frame, paced: false means "await drained() before the next one". */
   write?(frame: EncodedFrame<T>): boolean;
   /** Resolves true once the receiver can take more, false when it is gone. */
@@ -48,10 +50,37 @@ export class HubSource<T = unknown> extends Observable<EncodedFrame<T>> implemen
           // Once listening (at once with the in-process transport): an error before it still
           // reaches the exception filters, and no publish after the head is missed.
           open: () => sink.open(),
+          noContent: () => sink.noContent(),
         });
         return detach;
       },
       discard: () => undefined,
     };
   }
+}
+
+/**
+ * A source known later (a lease or a state read from Redis first): attaches to it once it is
+ * there; `null` means nothing to send (204 for a stream, completion for an Observable).
+ */
+export function deferredSource<T>(pending: Promise<HubSource<T> | null>): HubSource<T> {
+  return new HubSource<T>((sink) => {
+    let detach: (() => void) | undefined;
+    let stopped = false;
+    pending.then(
+      (source) => {
+        if (stopped || sink.closed) return;
+        if (source) detach = source.attach(sink);
+        else if (sink.noContent) sink.noContent();
+        else sink.complete();
+      },
+      (err: unknown) => {
+        if (!stopped && !sink.closed) sink.error(err);
+      },
+    );
+    return () => {
+      stopped = true;
+      detach?.();
+    };
+  });
 }

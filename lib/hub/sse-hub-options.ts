@@ -23,6 +23,12 @@ export interface SseResumableOptions {
   maxEvents?: number;
   /** How long (ms) a stream stays resumable after it finished or was stopped. Default 300,000 (5 minutes). */
   ttl?: number;
+  /**
+   * With a store shared by instances (Redis): how long (ms) a producer's instance holds the
+   * stream's lease without renewing it (renewed every third of it). When an instance dies, its
+   * streams end with an error event this long after. Default 10,000.
+   */
+  leaseMs?: number;
 }
 
 /** Hub part of `SseModule.forRoot()` options. */

@@ -47,6 +47,8 @@ export interface HubReplay {
 
 export type MaybePromise<T> = T | Promise<T>;
 
+import type { SseStreamLeases } from '../resumable/stream-leases.js';
+
 export interface SseHubStore {
   /** Assigns the next id and records the event under each of its channels. */
   append(event: HubEventInput): MaybePromise<HubEvent>;
@@ -58,6 +60,8 @@ export interface SseHubStore {
   readAfter(channels: readonly string[], lastEventId: string | null): MaybePromise<HubReplay>;
   /** Drops everything held for a channel, leaving no trace (a resumable stream whose ttl ran out). */
   forget(channel: string): MaybePromise<void>;
+  /** Resumable streams' leases, when the store is shared by instances (one producer per key across all of them). */
+  readonly leases?: SseStreamLeases;
   /** Connects at start-up (`app.init()` fails when it rejects). */
   connect?(): MaybePromise<void>;
   /** Releases resources (timers, connections). */

@@ -17,5 +17,8 @@ export interface SseHubTransport {
    */
   watch?(channel: string): MaybePromise<void>;
   unwatch?(channel: string): MaybePromise<void>;
+  /** A message to every instance, this one included (stop a resumable stream where it runs). */
+  signal?(message: string): MaybePromise<void>;
+  onSignal?(listener: (message: string) => void): () => void;
   close?(): MaybePromise<void>;
 }

@@ -431,7 +431,7 @@ describe('SseHub', () => {
     // At most 100 recordings held (maxStreams), whatever the number of streams started.
     expect(store.channelCount).toBeLessThanOrEqual(100);
     expect(growth).toBeLessThan(8 * 1024 * 1024);
-    expect(hub.resumeStream('answer-0')).toBeNull();
-    expect(hub.resumeStream('answer-9999')).not.toBeNull();
+    expect(await hub.resumeStream('answer-0')).toBeNull();
+    expect(await hub.resumeStream('answer-9999')).not.toBeNull();
   }, 60_000);
 });

@@ -11,6 +11,7 @@ import {
   type ResumeStreamOptions,
   type StartStreamOptions,
   type StreamProducer,
+  type StreamSignals,
 } from '../resumable/resumable-streams.js';
 import type { SseModuleOptions } from '../sse-module-options.js';
 import { SSE_MODULE_OPTIONS } from '../sse.constants.js';
@@ -95,6 +96,8 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
         follow: (channel, after) => this.follow({ channels: [channel], after, paced: true }),
         forget: (channel) => this.store.forget(channel),
         encodeBody: (value) => this.encodeBody(value),
+        leases: this.store.leases,
+        signals: signalsOf(this.transport),
       },
       options.resumable,
     );
@@ -172,14 +175,21 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
     return this.resumable.start(key, producer, options);
   }
 
-  /** Replays `key`'s recording after `lastEventId`, then follows it; `null` (204) when unknown, expired or fully delivered. */
-  resumeStream(key: string, options?: ResumeStreamOptions): HubSource | null {
+  /**
+   * Replays `key`'s recording after `lastEventId`, then follows it; resolves `null` (so 204) when
+   * unknown, expired or fully delivered. Works on any instance sharing the store.
+   */
+  async resumeStream(key: string, options?: ResumeStreamOptions): Promise<HubSource | null> {
     if (this.closed) return null;
     return this.resumable.resume(key, options);
   }
 
-  /** Aborts the producer of `key`; clients following it get a `stopped` event and end. False when nothing runs under `key`. */
-  stopStream(key: string): boolean {
+  /**
+   * Aborts the producer of `key` on whichever instance runs it; clients following it get a
+   * `stopped` event and end. Resolves false when nothing runs under `key`.
+   */
+  async stopStream(key: string): Promise<boolean> {
+    if (this.closed) return false;
     return this.resumable.stop(key);
   }
 
@@ -191,7 +201,7 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
     this.subscribers.clear();
     this.registry.clear();
     this.presence.clear();
-    this.resumable.close();
+    await this.resumable.close();
     this.stopListening();
     await this.transport.close?.();
     await this.store.close?.();
@@ -253,6 +263,12 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
   private assertOpen(method: string): void {
     if (this.closed) throw new Error(`hub.${method}() was called after the hub closed (app.close()).`);
   }
+}
+
+function signalsOf(transport: SseHubTransport): StreamSignals | undefined {
+  const { signal, onSignal } = transport;
+  if (!signal || !onSignal) return undefined;
+  return { send: (message) => signal.call(transport, message), on: (listener) => onSignal.call(transport, listener) };
 }
 
 function normalizeChannels(channels: string | readonly string[], method: string): string[] {

@@ -11,7 +11,12 @@ import { checkHistoryOptions, type HistoryBounds } from '../hub/history-bounds.j
 import { decodeEntry, encodeHeader } from './redis-event-codec.js';
 import { RedisLink, type RedisHubConnectionOptions } from './redis-connection.js';
 import { RedisKeys } from './redis-keys.js';
+import { RedisScript } from './redis-script.js';
 import { APPEND_SCRIPT, READ_SCRIPT } from './redis-scripts.js';
+import { RedisStreamLeases } from './redis-stream-leases.js';
+
+const appendScript = new RedisScript(APPEND_SCRIPT);
+const readScript = new RedisScript(READ_SCRIPT);
 
 export interface RedisHubStoreOptions extends RedisHubConnectionOptions {
   /** Bounds of the history, as for the in-memory store (`maxBytes` excepted: Redis memory is bounded by maxEvents × maxChannels and idleChannelMs). */
@@ -37,11 +42,14 @@ export class RedisHubStore implements SseHubStore {
   readonly keys: RedisKeys;
   private readonly link: RedisLink;
   private readonly bounds: HistoryBounds;
+  /** Resumable streams' leases, next to their recordings (same hash tag). */
+  readonly leases: RedisStreamLeases;
 
   constructor(options: RedisHubStoreOptions = {}) {
     this.link = RedisLink.open(options, 'RedisHubStore');
     this.keys = new RedisKeys(options.keyPrefix);
     this.bounds = checkHistoryOptions(options.history ?? {});
+    this.leases = new RedisStreamLeases(() => this.link.client, this.keys);
     if (options.history && 'maxBytes' in options.history) {
       throw new TypeError(
         'new RedisHubStore(): history.maxBytes bounds the in-memory store only; bound Redis with maxEvents, maxChannels and idleChannelMs (and Redis maxmemory with a noeviction policy).',
@@ -63,23 +71,20 @@ export class RedisHubStore implements SseHubStore {
     const header = encodeHeader(input);
     const { keys, bounds } = this;
     const channels = input.channels;
-    const id = (await this.link.client.eval(
-      APPEND_SCRIPT,
-      4 + channels.length,
-      keys.clock,
-      keys.channels,
-      keys.gone,
-      keys.goneIds,
-      ...channels.map((channel) => keys.history(channel)),
-      input.maxEvents ?? bounds.maxEvents,
-      bounds.maxAgeMs ?? 0,
-      finite(bounds.maxChannels),
-      finite(bounds.idleChannelMs),
-      header,
-      input.body,
-      keys.historyPrefix,
-      keys.eventsPrefix,
-      ...channels,
+    const id = (await appendScript.run(
+      this.link.client,
+      [keys.clock, keys.channels, keys.gone, keys.goneIds, ...channels.map((channel) => keys.history(channel))],
+      [
+        finite(input.maxEvents ?? bounds.maxEvents),
+        bounds.maxAgeMs ?? 0,
+        finite(bounds.maxChannels),
+        finite(bounds.idleChannelMs),
+        header,
+        input.body,
+        keys.historyPrefix,
+        keys.eventsPrefix,
+        ...channels,
+      ],
     )) as string;
     const event: HubEvent = {
       id,
@@ -98,20 +103,10 @@ export class RedisHubStore implements SseHubStore {
     const list = [...new Set(channels)];
     const point = lastEventId === null ? undefined : parseHubId(lastEventId);
     const after = lastEventId === null ? '' : point === undefined ? 'x' : lastEventId;
-    const reply = (await this.link.client.eval(
-      READ_SCRIPT,
-      4 + list.length,
-      keys.clock,
-      keys.channels,
-      keys.gone,
-      keys.goneIds,
-      ...list.map((channel) => keys.history(channel)),
-      after,
-      bounds.maxAgeMs ?? 0,
-      finite(bounds.idleChannelMs),
-      finite(bounds.maxChannels),
-      keys.historyPrefix,
-      ...list,
+    const reply = (await readScript.run(
+      this.link.client,
+      [keys.clock, keys.channels, keys.gone, keys.goneIds, ...list.map((channel) => keys.history(channel))],
+      [after, bounds.maxAgeMs ?? 0, finite(bounds.idleChannelMs), finite(bounds.maxChannels), keys.historyPrefix, ...list],
     )) as ReadReply;
     const [known, ...perChannel] = reply;
     let complete = bounds.maxEvents > 0;

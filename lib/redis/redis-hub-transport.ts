@@ -32,7 +32,7 @@ export class RedisHubTransport implements SseHubTransport {
   private readonly listeners = new Set<(event: HubEvent) => void>();
   private readonly watched = new Map<string, Promise<void>>();
   private readonly nonces = new Set<string>();
-  private readonly controlListeners = new Set<(message: string) => void>();
+  private readonly signalListeners = new Set<(message: string) => void>();
   private nonceSeq = 0;
   /** Newest stored id received: stored events arrive in id order, so anything not after it is a copy. */
   private lastSeen: HubIdPoint | undefined;
@@ -101,15 +101,15 @@ export class RedisHubTransport implements SseHubTransport {
     await this.sub.client.unsubscribe(this.keys.events(channel));
   }
 
-  /** Sends a control message to every instance (this one included). */
-  async sendControl(message: string): Promise<void> {
+  /** Sends a message to every instance, this one included (stop a resumable stream where it runs). */
+  async signal(message: string): Promise<void> {
     await this.link.client.publish(this.keys.control, message);
   }
 
-  onControl(listener: (message: string) => void): () => void {
-    this.controlListeners.add(listener);
+  onSignal(listener: (message: string) => void): () => void {
+    this.signalListeners.add(listener);
     return () => {
-      this.controlListeners.delete(listener);
+      this.signalListeners.delete(listener);
     };
   }
 
@@ -129,7 +129,13 @@ export class RedisHubTransport implements SseHubTransport {
 
   private onMessage(channel: string, message: string): void {
     if (channel === this.keys.control) {
-      for (const listener of [...this.controlListeners]) listener(message);
+      for (const listener of [...this.signalListeners]) {
+        try {
+          listener(message);
+        } catch (err) {
+          logger.error(`A hub signal listener threw: ${(err as Error).message}`);
+        }
+      }
       return;
     }
     if (this.held) {

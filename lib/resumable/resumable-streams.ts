@@ -3,14 +3,20 @@
  * it yields through the hub's store (one history, one id space, one set of bounds); `resume`
  * follows a recording from a Last-Event-ID; `stop` aborts it. A stream ends with a recorded
  * marker (an error, `stopped`, or an invisible end), and stays resumable for its ttl from then.
+ * A lease (stream-leases.ts) makes one producer per key true across every instance sharing the
+ * store; `stop` reaches the instance that runs it through the transport's signals; a stream whose
+ * instance died (its lease ran out) is ended with an error marker by an instance following it.
  */
 import { HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { Subscription } from 'rxjs';
-import type { HubSource } from '../hub/hub-source.js';
+import { deferredSource, type HubSource } from '../hub/hub-source.js';
 import { compareHubIds, parseHubId } from '../hub/hub-id.js';
 import type { SseResumableOptions } from '../hub/sse-hub-options.js';
 import type { HubEvent, HubEventInput, MaybePromise } from '../hub/sse-hub-store.js';
 import { SseOptionsError } from '../errors.js';
+import { isPromise } from '../source/is-promise.js';
+import { LocalStreamLeases, type SseStreamLeases, type StreamState, type StreamStatus } from './stream-leases.js';
 import { resolveSource } from '../source/resolve-source.js';
 import { SSE_ERROR_EVENT } from '../sse.constants.js';
 import { publicError } from '../stream/stream-errors.js';
@@ -37,6 +43,8 @@ export const RESUMABLE_CHANNEL_PREFIX = 'sse-stream:';
 export const DEFAULT_STREAM_TTL_MS = 5 * 60 * 1000;
 export const DEFAULT_MAX_STREAMS = 1000;
 export const DEFAULT_MAX_STREAM_EVENTS = 10_000;
+/** How long a producer's instance holds its lease without renewing it (renewed every third of it). */
+export const DEFAULT_STREAM_LEASE_MS = 10_000;
 const MAX_TIMER_MS = 2_147_483_647;
 
 /** What the streams need of the hub. */
@@ -49,11 +57,19 @@ export interface ResumableHost {
   forget(channel: string): MaybePromise<void>;
   /** A produced value as a frame body (throws SseFieldError/SseSerializationError). */
   encodeBody(value: unknown): string;
+  /** Leases shared by the instances (a Redis store's); default: in this process. */
+  leases?: SseStreamLeases;
+  /** Messages to every instance (a Redis transport's), for `stop` where the producer runs. */
+  signals?: StreamSignals;
 }
 
-type StreamStatus = 'running' | 'complete' | 'error' | 'stopped';
+export interface StreamSignals {
+  send(message: string): MaybePromise<void>;
+  on(listener: (message: string) => void): () => void;
+}
 
-interface RecordedStream {
+/** A producer running in this process. */
+interface RunningStream {
   readonly key: string;
   readonly channel: string;
   readonly controller: AbortController;
@@ -63,8 +79,10 @@ interface RecordedStream {
   lastVisibleId: string | undefined;
   /** Appends in order, one after the other. */
   tail: Promise<void>;
-  expiry: NodeJS.Timeout | undefined;
+  renewal: NodeJS.Timeout | undefined;
 }
+
+const STOP_SIGNAL = 'stop\n';
 
 function checkTtl(key: string, ttl: unknown): number | undefined {
   if (ttl === undefined) return undefined;
@@ -78,28 +96,50 @@ function checkTtl(key: string, ttl: unknown): number | undefined {
 
 export class ResumableStreams {
   private readonly logger = new Logger('SseHub');
-  private readonly streams = new Map<string, RecordedStream>();
+  /** Producers running here. */
+  private readonly running = new Map<string, RunningStream>();
+  /** Keys run by another instance that clients here follow: checked for a dead owner. */
+  private readonly watched = new Set<string>();
+  private watchdog: NodeJS.Timeout | undefined;
+  private readonly owner = randomUUID();
+  private readonly leases: SseStreamLeases;
+  private readonly stopListening: (() => void) | undefined;
   private readonly maxStreams: number;
   private readonly maxEvents: number;
   private readonly ttlMs: number;
+  private readonly leaseMs: number;
+  private closed = false;
 
   constructor(
     private readonly host: ResumableHost,
     options: SseResumableOptions = {},
   ) {
-    const { maxStreams = DEFAULT_MAX_STREAMS, maxEvents = DEFAULT_MAX_STREAM_EVENTS, ttl } = options;
+    const { maxStreams = DEFAULT_MAX_STREAMS, maxEvents = DEFAULT_MAX_STREAM_EVENTS, ttl, leaseMs = DEFAULT_STREAM_LEASE_MS } = options;
     if (!Number.isSafeInteger(maxStreams) || maxStreams < 1)
       throw new SseOptionsError(`resumable.maxStreams is ${String(maxStreams)}; expected a positive integer.`);
     if (!Number.isSafeInteger(maxEvents) || maxEvents < 1)
       throw new SseOptionsError(`resumable.maxEvents is ${String(maxEvents)}; expected a positive integer.`);
+    if (!Number.isSafeInteger(leaseMs) || leaseMs < 100 || leaseMs > MAX_TIMER_MS)
+      throw new SseOptionsError(`resumable.leaseMs is ${String(leaseMs)}; expected a whole number of ms, at least 100.`);
     this.maxStreams = maxStreams;
     this.maxEvents = maxEvents;
     this.ttlMs = checkTtl('*', ttl) ?? DEFAULT_STREAM_TTL_MS;
+    this.leaseMs = leaseMs;
+    this.leases =
+      host.leases ??
+      new LocalStreamLeases(
+        maxStreams,
+        (key) => this.forget(key),
+        () => this.full(),
+      );
+    this.stopListening = host.signals?.on((message) => {
+      if (message.startsWith(STOP_SIGNAL)) this.stopHere(message.slice(STOP_SIGNAL.length));
+    });
   }
 
-  /** Keys held now (running, or finished within their ttl). */
+  /** Keys held now by this process's leases (running, or finished within their ttl). */
   get size(): number {
-    return this.streams.size;
+    return this.leases instanceof LocalStreamLeases ? this.leases.size : this.running.size;
   }
 
   start(key: string, producer: StreamProducer, options: StartStreamOptions = {}): HubSource {
@@ -110,9 +150,78 @@ export class ResumableStreams {
     const ttlMs = checkTtl(key, options.ttl) ?? this.ttlMs;
     const channel = RESUMABLE_CHANNEL_PREFIX + key;
     // A second start joins the one that runs (or that finished within its ttl), from its start.
-    if (this.streams.has(key)) return this.host.follow(channel, null);
-    this.makeRoom();
-    const stream: RecordedStream = {
+    if (this.running.has(key)) return this.host.follow(channel, null);
+    if (this.running.size >= this.maxStreams) throw this.full();
+    const claimed = this.leases.claim(key, this.owner, this.leaseMs);
+    if (!isPromise(claimed)) {
+      if (claimed) this.launch(key, channel, producer, ttlMs);
+      return this.host.follow(channel, null);
+    }
+    return deferredSource(
+      claimed.then((mine) => {
+        if (mine && !this.closed) this.launch(key, channel, producer, ttlMs);
+        else if (!mine) this.watch(key);
+        return this.host.follow(channel, null);
+      }),
+    );
+  }
+
+  /** Resolves `null` (so 204) when the key is unknown, expired, or finished and fully delivered. */
+  async resume(key: string, options: ResumeStreamOptions = {}): Promise<HubSource | null> {
+    const channel = RESUMABLE_CHANNEL_PREFIX + key;
+    const after = options.lastEventId ?? null;
+    if (this.running.has(key)) return this.host.follow(channel, after);
+    const state = await this.leases.state(key);
+    if (!state || fullyDelivered(state, options.lastEventId)) return null;
+    if (state.status === 'running') this.watch(key);
+    return this.host.follow(channel, after);
+  }
+
+  /** Aborts the producer's signal wherever it runs; followers get the `stopped` marker and end. False when nothing runs under `key`. */
+  async stop(key: string): Promise<boolean> {
+    if (this.stopHere(key)) return true;
+    const state = await this.leases.state(key);
+    if (state?.status !== 'running') return false;
+    if (state.orphaned) return this.endOrphan(key, 'stopped');
+    if (!this.host.signals) return false;
+    await this.host.signals.send(STOP_SIGNAL + key);
+    return true;
+  }
+
+  /** Ends every producer running here: followers (on any instance) get an error marker saying so. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.stopListening?.();
+    clearInterval(this.watchdog);
+    this.watched.clear();
+    const shutdown = new HttpException('The server shut down before this stream finished; start it again.', HttpStatus.SERVICE_UNAVAILABLE);
+    const running = [...this.running.values()];
+    for (const stream of running) {
+      stream.controller.abort('shutdown');
+      this.finish(stream, 'error', shutdown);
+    }
+    await Promise.all(running.map((stream) => stream.tail));
+    this.leases.close?.();
+  }
+
+  private full(): Error {
+    return new HttpException(
+      `Too many resumable streams running (resumable.maxStreams ${this.maxStreams}); try again later.`,
+      HttpStatus.SERVICE_UNAVAILABLE,
+    );
+  }
+
+  private stopHere(key: string): boolean {
+    const stream = this.running.get(key);
+    if (stream?.status !== 'running') return false;
+    stream.controller.abort('stopped');
+    this.finish(stream, 'stopped');
+    return true;
+  }
+
+  private launch(key: string, channel: string, producer: StreamProducer, ttlMs: number): void {
+    const stream: RunningStream = {
       key,
       channel,
       controller: new AbortController(),
@@ -120,61 +229,31 @@ export class ResumableStreams {
       status: 'running',
       lastVisibleId: undefined,
       tail: Promise.resolve(),
-      expiry: undefined,
+      renewal: undefined,
     };
-    this.streams.set(key, stream);
+    this.running.set(key, stream);
+    if (this.leases.shared) {
+      stream.renewal = setInterval(() => this.renew(stream), Math.max(50, Math.floor(this.leaseMs / 3)));
+      stream.renewal.unref();
+    }
     void this.run(stream, producer);
-    return this.host.follow(channel, null);
   }
 
-  /** `null` (so 204) when the key is unknown, expired, or finished and fully delivered. */
-  resume(key: string, options: ResumeStreamOptions = {}): HubSource | null {
-    const stream = this.streams.get(key);
-    if (!stream || this.fullyDelivered(stream, options.lastEventId)) return null;
-    return this.host.follow(stream.channel, options.lastEventId ?? null);
-  }
-
-  /** Aborts the producer's signal; followers get the `stopped` marker and end. The ttl starts now. False when not running. */
-  stop(key: string): boolean {
-    const stream = this.streams.get(key);
-    if (stream?.status !== 'running') return false;
-    stream.controller.abort('stopped');
-    this.finish(stream, 'stopped');
-    return true;
-  }
-
-  /** Stops every producer and drops every recording. */
-  close(): void {
-    for (const stream of this.streams.values()) {
-      if (stream.status === 'running') stream.controller.abort('shutdown');
-      stream.status = stream.status === 'running' ? 'stopped' : stream.status;
-      clearTimeout(stream.expiry);
-    }
-    this.streams.clear();
-  }
-
-  private fullyDelivered(stream: RecordedStream, lastEventId: string | undefined): boolean {
-    if (stream.status === 'running') return false;
-    if (stream.lastVisibleId === undefined) return true;
-    const seen = lastEventId === undefined ? undefined : parseHubId(lastEventId);
-    return seen !== undefined && compareHubIds(seen, parseHubId(stream.lastVisibleId)!) >= 0;
-  }
-
-  /** At maxStreams, the oldest finished stream makes room; with none finished, a start is refused (503). */
-  private makeRoom(): void {
-    if (this.streams.size < this.maxStreams) return;
-    for (const stream of this.streams.values()) {
-      if (stream.status === 'running') continue;
-      this.expire(stream);
-      return;
-    }
-    throw new HttpException(
-      `Too many resumable streams running (resumable.maxStreams ${this.maxStreams}); try again later.`,
-      HttpStatus.SERVICE_UNAVAILABLE,
+  private renew(stream: RunningStream): void {
+    Promise.resolve(this.leases.renew(stream.key, this.owner, this.leaseMs)).then(
+      (held) => {
+        if (held || stream.status !== 'running') return;
+        // Another instance took it over (this one was unreachable too long): stop producing.
+        this.logger.warn(`Resumable stream '${stream.key}': its lease was lost; stopping its producer here.`);
+        stream.status = 'error';
+        stream.controller.abort('lease lost');
+        this.release(stream);
+      },
+      (err: unknown) => this.logger.warn(`Resumable stream '${stream.key}': could not renew its lease: ${(err as Error).message}`),
     );
   }
 
-  private async run(stream: RecordedStream, producer: StreamProducer): Promise<void> {
+  private async run(stream: RunningStream, producer: StreamProducer): Promise<void> {
     const { signal } = stream.controller;
     try {
       const source = resolveSource(await producer(signal));
@@ -240,7 +319,7 @@ export class ResumableStreams {
   }
 
   /** Records one value after those before it; rejects when it cannot be encoded or stored. */
-  private record(stream: RecordedStream, value: unknown): Promise<void> {
+  private record(stream: RunningStream, value: unknown): Promise<void> {
     // Encoded now, synchronously: a value that cannot be encoded fails its producer at once.
     const body = this.host.encodeBody(value);
     stream.tail = stream.tail.then(async () => {
@@ -251,10 +330,35 @@ export class ResumableStreams {
     return stream.tail;
   }
 
-  /** Records the end marker (after what is queued) and starts the ttl. */
-  private finish(stream: RecordedStream, status: Exclude<StreamStatus, 'running'>, error?: unknown): void {
+  /** Records the end marker (after what is queued), then the end in the lease; the ttl starts. */
+  private finish(stream: RunningStream, status: Exclude<StreamStatus, 'running'>, error?: unknown): void {
     if (stream.status !== 'running') return;
     stream.status = status;
+    stream.tail = stream.tail
+      .catch(() => undefined)
+      .then(async () => {
+        const event = await this.recordEnd(stream.channel, status, error);
+        if (status !== 'complete') stream.lastVisibleId = event.id;
+      })
+      .catch((err: unknown) => {
+        const failure = err instanceof Error ? err : new Error(String(err));
+        this.logger.error(`Resumable stream '${stream.key}': could not record its end: ${failure.message}`, failure.stack);
+      })
+      .then(async () => {
+        await this.leases.finish(stream.key, this.owner, stream.channel, { status, lastVisibleId: stream.lastVisibleId }, stream.ttlMs);
+      })
+      .catch((err: unknown) => {
+        this.logger.error(`Resumable stream '${stream.key}': could not record its end in its lease: ${(err as Error).message}`);
+      })
+      .finally(() => this.release(stream));
+  }
+
+  private release(stream: RunningStream): void {
+    clearInterval(stream.renewal);
+    if (this.running.get(stream.key) === stream) this.running.delete(stream.key);
+  }
+
+  private recordEnd(channel: string, status: Exclude<StreamStatus, 'running'>, error?: unknown): Promise<HubEvent> {
     const body =
       status === 'error'
         ? encodeFields({ event: SSE_ERROR_EVENT, data: JSON.stringify(publicError(error)) })
@@ -262,30 +366,60 @@ export class ResumableStreams {
           ? encodeFields({ event: SSE_STOPPED_EVENT, data: '' })
           : // Nothing for the client to see: followers just complete after it.
             ': end\n\n';
-    const visible = status !== 'complete';
-    stream.tail = stream.tail
-      .catch(() => undefined)
-      .then(async () => {
-        const event = await this.host.record({ channels: [stream.channel], body, value: undefined, maxEvents: this.maxEvents, last: true });
-        if (visible) stream.lastVisibleId = event.id;
-      })
-      .catch((err: unknown) => {
-        const failure = err instanceof Error ? err : new Error(String(err));
-        this.logger.error(`Resumable stream '${stream.key}': could not record its end: ${failure.message}`, failure.stack);
-      });
-    stream.expiry = setTimeout(() => this.expire(stream), stream.ttlMs);
-    stream.expiry.unref();
+    return this.host.record({ channels: [channel], body, value: undefined, maxEvents: this.maxEvents, last: true });
   }
 
-  private expire(stream: RecordedStream): void {
-    clearTimeout(stream.expiry);
-    if (this.streams.get(stream.key) !== stream) return;
-    this.streams.delete(stream.key);
+  /** Follows `key`'s owner from here: when its lease runs out, the stream is ended for it. */
+  private watch(key: string): void {
+    if (!this.leases.shared || this.closed) return;
+    this.watched.add(key);
+    if (this.watchdog) return;
+    this.watchdog = setInterval(() => void this.checkOwners(), Math.max(50, Math.floor(this.leaseMs / 2)));
+    this.watchdog.unref();
+  }
+
+  private async checkOwners(): Promise<void> {
+    for (const key of [...this.watched]) {
+      try {
+        const state = await this.leases.state(key);
+        if (state?.status !== 'running') this.watched.delete(key);
+        else if (state.orphaned) await this.endOrphan(key, 'error');
+      } catch (err) {
+        this.logger.warn(`Resumable stream '${key}': could not check its producer: ${(err as Error).message}`);
+      }
+    }
+    if (this.watched.size === 0) {
+      clearInterval(this.watchdog);
+      this.watchdog = undefined;
+    }
+  }
+
+  /** The instance running `key` went away: record the end its clients wait for. */
+  private async endOrphan(key: string, status: 'error' | 'stopped'): Promise<boolean> {
+    if (!(await this.leases.takeOver(key, this.owner, this.leaseMs))) return false;
+    this.watched.delete(key);
+    const channel = RESUMABLE_CHANNEL_PREFIX + key;
+    this.logger.warn(`Resumable stream '${key}': the instance running it went away; its clients get an error event.`);
+    const gone = new HttpException('The server running this stream went away; start it again.', HttpStatus.SERVICE_UNAVAILABLE);
+    const event = await this.recordEnd(channel, status, gone);
+    await this.leases.finish(key, this.owner, channel, { status, lastVisibleId: event.id }, this.ttlMs);
+    return true;
+  }
+
+  private forget(key: string): void {
     void Promise.resolve()
-      .then(() => this.host.forget(stream.channel))
+      .then(() => this.host.forget(RESUMABLE_CHANNEL_PREFIX + key))
       .catch((err: unknown) => {
         const failure = err instanceof Error ? err : new Error(String(err));
-        this.logger.error(`Resumable stream '${stream.key}': could not forget its recording: ${failure.message}`, failure.stack);
+        this.logger.error(`Resumable stream '${key}': could not forget its recording: ${failure.message}`, failure.stack);
       });
   }
+}
+
+function fullyDelivered(state: StreamState, lastEventId: string | undefined): boolean {
+  if (state.status === 'running') return false;
+  if (state.lastVisibleId === undefined) return true;
+  const seen = lastEventId === undefined ? undefined : parseHubId(lastEventId);
+  const last = parseHubId(state.lastVisibleId);
+  return seen !== undefined && last !== undefined && compareHubIds(seen, last) >= 0;
 }

@@ -61,14 +61,14 @@ export class AnswersController {
   }
 
   @Sse(':key/events')
-  events(@Param('key') key: string, @LastEventId() lastEventId?: string): HubSource | null {
+  events(@Param('key') key: string, @LastEventId() lastEventId?: string): Promise<HubSource | null> {
     // Unknown, expired, or finished and all seen: 204, and the EventSource stops.
     return this.hub.resumeStream(key, { lastEventId });
   }
 
   @Post(':key/stop')
   @HttpCode(200)
-  stop(@Param('key') key: string): { stopped: boolean } {
-    return { stopped: this.hub.stopStream(key) };
+  async stop(@Param('key') key: string): Promise<{ stopped: boolean }> {
+    return { stopped: await this.hub.stopStream(key) };
   }
 }
