@@ -6,20 +6,23 @@ import { SessionController } from './auth/session.controller.js';
 import { ChatController } from './chat/chat.controller.js';
 import { DebugController } from './debug/debug.controller.js';
 import { StreamSocketsService } from './debug/stream-sockets.service.js';
+import { InstanceController } from './instance/instance.controller.js';
 import { JobsController } from './jobs/jobs.controller.js';
 import { JobsService } from './jobs/jobs.service.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import { NotificationsController } from './notifications/notifications.controller.js';
+import { sampleHubOptions } from './sample-hub.js';
 import { DEFAULT_SAMPLE_OPTIONS, SAMPLE_OPTIONS, type SampleOptions } from './sample-options.js';
 import { StatsController } from './stats/stats.controller.js';
 import { StreamStatsService } from './stats/stream-stats.service.js';
 
 /**
  * The sample: job progress, notifications, a chat room, a metrics tile and a long (LLM-like) answer, all on
- * nest-event-stream with its in-memory hub.
+ * nest-event-stream; its hub runs in memory, or on Redis with `redisUrl` (see sample-hub.ts).
  *
  * @example const app = await NestFactory.create(SampleAppModule.forRoot({ jobStepMs: 100 }));
+ * @example SampleAppModule.forRoot({ redisUrl: 'redis://127.0.0.1:6379', redisKeyPrefix: 'my-sample' })
  */
 @Module({})
 export class SampleAppModule {
@@ -31,7 +34,7 @@ export class SampleAppModule {
         SseModule.forRoot({
           heartbeat: options.heartbeatMs,
           retry: options.retryMs,
-          history: { maxEvents: options.historyMaxEvents },
+          ...sampleHubOptions(options),
         }),
       ],
       controllers: [
@@ -43,6 +46,7 @@ export class SampleAppModule {
         AnswersController,
         StatsController,
         DebugController,
+        InstanceController,
       ],
       providers: [
         { provide: SAMPLE_OPTIONS, useValue: options },

@@ -31,8 +31,20 @@ export function platformFromEnv(value = process.env.SAMPLE_PLATFORM): SamplePlat
 }
 
 /**
+ * The Redis hub `REDIS_URL` and `REDIS_KEY_PREFIX` ask for (`{}`: the in-memory hub). Read by `main.ts`
+ * only: `createSampleApp()` never picks Redis up from the environment by itself.
+ */
+export function redisFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<Pick<SampleOptions, 'redisUrl' | 'redisKeyPrefix'>> {
+  return {
+    ...(env.REDIS_URL && { redisUrl: env.REDIS_URL }),
+    ...(env.REDIS_KEY_PREFIX && { redisKeyPrefix: env.REDIS_KEY_PREFIX }),
+  };
+}
+
+/**
  * @example
  * const app = await createSampleApp({ jobStepMs: 50, platform: 'fastify' });
+ * const onRedis = await createSampleApp({ redisUrl: 'redis://127.0.0.1:6379', redisKeyPrefix: 'my-sample' });
  * await app.listen(0);
  */
 export async function createSampleApp(init: CreateSampleAppOptions = {}): Promise<INestApplication> {

@@ -14,6 +14,14 @@ export interface SampleOptions {
   historyMaxEvents: number;
   /** Delay between two tokens of a simulated long answer, in ms. Default 120. */
   answerTokenMs: number;
+  /**
+   * Where Redis runs (`redis://host:port`): with it the hub runs on `RedisHubStore` and `RedisHubTransport`,
+   * so every instance given the same URL and key prefix shares chat, notifications and resume. Default: none,
+   * the in-memory hub (`main.ts` passes `REDIS_URL`).
+   */
+  redisUrl: string | undefined;
+  /** Prefix of the hub's Redis keys; instances that share it share the hub. Default `nest-event-stream-sample`. */
+  redisKeyPrefix: string;
 }
 
 export const DEFAULT_SAMPLE_OPTIONS: SampleOptions = {
@@ -24,6 +32,8 @@ export const DEFAULT_SAMPLE_OPTIONS: SampleOptions = {
   heartbeatMs: 15_000,
   historyMaxEvents: 500,
   answerTokenMs: 120,
+  redisUrl: undefined,
+  redisKeyPrefix: 'nest-event-stream-sample',
 };
 
 export const SAMPLE_OPTIONS = Symbol('SAMPLE_OPTIONS');

@@ -20,7 +20,14 @@ class HubController {
   sub(@Param('channels') channels: string, @LastEventId() lastEventId?: string) {
     return this.hub.subscribe(channels.split(','), { lastEventId });
   }
+
+  @Sse('room/:user')
+  room(@Param('user') user: string) {
+    return this.hub.subscribe('room', { presence: { user }, presenceKey: user });
+  }
 }
+
+const INSTANCE_TIMEOUT_MS = 300;
 
 function redisModule(keyPrefix: string, url = REDIS_URL, history?: SseHistoryOptions): Type<unknown> {
   @Module({
@@ -29,7 +36,7 @@ function redisModule(keyPrefix: string, url = REDIS_URL, history?: SseHistoryOpt
         heartbeat: false,
         retry: 50,
         store: new RedisHubStore({ url, keyPrefix, history }),
-        transport: new RedisHubTransport({ url, keyPrefix }),
+        transport: new RedisHubTransport({ url, keyPrefix, instanceTimeoutMs: INSTANCE_TIMEOUT_MS }),
       }),
     ],
     controllers: [HubController],
@@ -134,6 +141,44 @@ describe.each(PLATFORMS)('hub on Redis, two instances (%s + the other)', (platfo
     expect(events[0]).toMatchObject({ event: SSE_GAP_EVENT });
     expect(JSON.parse(events[0]!.data)).toEqual({ lastEventId: ids[0], channels: ['t'] });
     expect(events.slice(1).map((e) => e.data)).toEqual(['4', '5', '6']);
+  });
+
+  it('counts presence across instances: a user with tabs on both joins once, leaves with the last tab; the roster and counts span both', async () => {
+    await start();
+    const watcher = await raw(`${a.url}/room/ann`);
+    const bobOnA = await raw(`${a.url}/room/bob`);
+    await watcher.waitFor(() => parseSse(watcher.text()).events.some((e) => e.event === 'join' && e.data.includes('bob')));
+    const bobOnB = await raw(`${b.url}/room/bob`);
+    const hubB = b.app.get(SseHub);
+    await until(async () => (await hubB.roster('room')).find((m) => m.key === 'bob')?.connections === 2, 5000, 'bob twice');
+    expect((await a.app.get(SseHub).roster('room')).map((m) => [m.key, m.data, m.connections]).sort()).toEqual([
+      ['ann', { user: 'ann' }, 1],
+      ['bob', { user: 'bob' }, 2],
+    ]);
+    await until(async () => (await hubB.countConnections('room')) === 3, 5000, 'three subscriptions across both');
+    expect(hubB.connections('room')).toBe(1);
+    bobOnA.destroy();
+    await until(async () => (await hubB.roster('room')).find((m) => m.key === 'bob')?.connections === 1, 5000, 'bob once');
+    bobOnB.destroy();
+    await watcher.waitFor(() => parseSse(watcher.text()).events.some((e) => e.event === 'leave'));
+    const presence = parseSse(watcher.text())
+      .events.filter((e) => e.data.includes('bob'))
+      .map((e) => e.event);
+    expect(presence).toEqual(['join', 'leave']);
+    expect((await hubB.roster('room')).map((m) => m.key)).toEqual(['ann']);
+  });
+
+  it("takes back a dead instance's presence: its users leave, the roster forgets them", async () => {
+    await start();
+    const watcher = await raw(`${b.url}/room/ann`);
+    const dead = new RedisHubTransport({ url: REDIS_URL, keyPrefix, instanceTimeoutMs: INSTANCE_TIMEOUT_MS });
+    await dead.connect();
+    expect(await dead.presence.join(['room'], 'carol', { user: 'carol' })).toEqual(['room']);
+    expect((await a.app.get(SseHub).roster('room')).map((m) => m.key).sort()).toEqual(['ann', 'carol']);
+    // Gone without a word (a crash): it stops announcing itself.
+    await dead.close();
+    await watcher.waitFor(() => parseSse(watcher.text()).events.some((e) => e.event === 'leave' && e.data.includes('carol')), 5000);
+    expect((await a.app.get(SseHub).roster('room')).map((m) => m.key)).toEqual(['ann']);
   });
 });
 

@@ -2,6 +2,7 @@
  * Who is connected on each channel, by the key the app gives (a user id): a user with three
  * tabs counts once, `join` is announced on the first connection and `leave` on the last.
  */
+import type { MaybePromise } from './sse-hub-store.js';
 
 /** One entry of a channel's roster. */
 export interface SsePresenceEntry<T = unknown> {
@@ -13,12 +14,33 @@ export interface SsePresenceEntry<T = unknown> {
   readonly connections: number;
 }
 
+/**
+ * Who is connected where presence is counted: in this process by default; a transport shared by
+ * instances (Redis) provides one that counts across all of them.
+ */
+export interface SsePresenceBook {
+  /** Counts one more connection of `key` on each channel; resolves the channels where it is the first. */
+  join(channels: readonly string[], key: string, data: unknown): MaybePromise<string[]>;
+  /** Counts one less; resolves the channels where it was the last, with its data. */
+  leave(channels: readonly string[], key: string): MaybePromise<{ channels: string[]; data: unknown }>;
+  list(channel: string): MaybePromise<SsePresenceEntry[]>;
+  /** Open subscriptions on `channel` (or in total) across instances. */
+  countConnections?(channel?: string): MaybePromise<number>;
+  /** This instance's subscriptions on `channels` changed; `count` reads them (a shared book publishes them now and then). */
+  countsChanged?(channels: readonly string[], count: (channel?: string) => number): void;
+  /** Keys of instances that went away left: `leave` is announced for them. */
+  onOrphanedLeave?(listener: (channels: string[], data: unknown) => void): () => void;
+  /** This instance leaves (app shutdown): what it counted is taken back; `leave`s it owed are announced. */
+  retire?(): MaybePromise<void>;
+  clear(): void;
+}
+
 interface Member {
   data: unknown;
   connections: number;
 }
 
-export class PresenceRoster {
+export class PresenceRoster implements SsePresenceBook {
   private readonly byChannel = new Map<string, Map<string, Member>>();
 
   /** Counts one more connection of `key` on each channel; returns the channels where it is the first. */

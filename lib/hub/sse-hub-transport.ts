@@ -1,3 +1,4 @@
+import type { SsePresenceBook } from './presence.js';
 import type { HubEvent, MaybePromise } from './sse-hub-store.js';
 
 /**
@@ -17,6 +18,8 @@ export interface SseHubTransport {
    */
   watch?(channel: string): MaybePromise<void>;
   unwatch?(channel: string): MaybePromise<void>;
+  /** Presence and subscription counts across instances (default: this process's). */
+  readonly presence?: SsePresenceBook;
   /** A message to every instance, this one included (stop a resumable stream where it runs). */
   signal?(message: string): MaybePromise<void>;
   onSignal?(listener: (message: string) => void): () => void;

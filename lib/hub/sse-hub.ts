@@ -3,7 +3,7 @@
  * Every event is serialized once at publish; where it is kept (store) and how it reaches every
  * process (transport) are interfaces, so a Redis implementation fills them without this changing.
  */
-import { Inject, Injectable, Optional, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { SseOptionsError, SseSerializationError } from '../errors.js';
 import {
   RESUMABLE_CHANNEL_PREFIX,
@@ -22,10 +22,12 @@ import { HubSource, type HubSink } from './hub-source.js';
 import { HubSubscription, type SseHubEventInfo, type SubscriptionHost, type SubscriptionPlan } from './hub-subscription.js';
 import { InMemoryHubStore } from './in-memory-hub-store.js';
 import { InProcessTransport } from './in-process-transport.js';
-import { PresenceRoster, presenceKeyOf, type SsePresenceEntry } from './presence.js';
+import { PresenceRoster, presenceKeyOf, type SsePresenceBook, type SsePresenceEntry } from './presence.js';
 import type { HubEvent, HubEventInput, SseHubStore } from './sse-hub-store.js';
 import type { SseHubTransport } from './sse-hub-transport.js';
 import { isPromise } from '../source/is-promise.js';
+
+const presenceLogger = new Logger('SseHub');
 
 export { SSE_GAP_EVENT, type SseGapNotice, type SseHubEventInfo } from './hub-subscription.js';
 
@@ -71,11 +73,13 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
   private readonly transport: SseHubTransport;
   private readonly serializer: SseSerializer;
   private readonly registry: ChannelRegistry;
-  private readonly presence = new PresenceRoster();
+  private readonly presence: SsePresenceBook;
   private readonly subscribers = new Set<HubSink>();
   private readonly host: SubscriptionHost;
   private readonly resumable: ResumableStreams;
   private readonly stopListening: () => void;
+  private readonly stopOrphans: (() => void) | undefined;
+  private readonly countOf = (channel?: string): number => this.connections(channel);
   private closed = false;
 
   constructor(@Optional() @Inject(SSE_MODULE_OPTIONS) options: SseModuleOptions = {}) {
@@ -88,6 +92,8 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
     this.store = options.store ?? new InMemoryHubStore(options.history);
     this.transport = options.transport ?? new InProcessTransport();
     this.registry = new ChannelRegistry(this.transport);
+    this.presence = this.transport.presence ?? new PresenceRoster();
+    this.stopOrphans = this.presence.onOrphanedLeave?.((channels, data) => this.announce(channels, SSE_LEAVE_EVENT, data));
     this.host = { registry: this.registry, store: this.store, subscribers: this.subscribers };
     this.stopListening = this.transport.subscribe((event) => this.registry.dispatch(event));
     this.resumable = new ResumableStreams(
@@ -138,22 +144,47 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
     const plan: SubscriptionPlan<T> = { channels: list, after: lastEventId, filter };
     if (presence === undefined) return this.follow(plan);
     const key = presenceKey ?? presenceKeyOf(presence);
+    // With a shared book (Redis) join/leave resolve later; a leave waits for its join.
+    let joined: Promise<unknown> | undefined;
     return this.follow({
       ...plan,
       onLive: () => {
         const first = this.presence.join(list, key, presence);
-        if (first.length > 0) this.announce(first, SSE_JOIN_EVENT, presence);
+        const announce = (channels: string[]) => {
+          if (channels.length > 0) this.announce(channels, SSE_JOIN_EVENT, presence);
+        };
+        if (isPromise(first)) joined = first.then(announce).catch(logPresenceError);
+        else announce(first);
       },
       onEnd: () => {
-        const last = this.presence.leave(list, key);
-        if (last.channels.length > 0 && !this.closed) this.announce(last.channels, SSE_LEAVE_EVENT, last.data);
+        const leave = () => {
+          const last = this.presence.leave(list, key);
+          const announce = (left: { channels: string[]; data: unknown }) => {
+            if (left.channels.length > 0 && !this.closed) this.announce(left.channels, SSE_LEAVE_EVENT, left.data);
+          };
+          if (isPromise(last)) return last.then(announce).catch(logPresenceError);
+          announce(last);
+          return undefined;
+        };
+        if (joined) void joined.then(leave);
+        else leave();
       },
     });
   }
 
-  /** Open subscriptions on `channel`, or in total (a subscriber of several channels counts once). */
+  /** Open subscriptions on `channel`, or in total (a subscriber of several channels counts once), in this instance. */
   connections(channel?: string): number {
     return channel === undefined ? this.subscribers.size : this.registry.count(channel);
+  }
+
+  /**
+   * Open subscriptions on `channel`, or in total, across every instance (with a Redis transport;
+   * otherwise the same as `connections()`). Other instances' counts are at most a moment old; an
+   * instance that died stops counting once its announcements lapse.
+   */
+  async countConnections(channel?: string): Promise<number> {
+    if (!this.presence.countConnections) return this.connections(channel);
+    return this.presence.countConnections(channel);
   }
 
   /** Channels with at least one subscriber in this process. */
@@ -161,7 +192,7 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
     return this.registry.channels();
   }
 
-  /** Who is connected on `channel` with presence, one entry per presence key (however many tabs). */
+  /** Who is connected on `channel` with presence, one entry per presence key (however many tabs), across instances with a Redis transport. */
   async roster(channel: string): Promise<SsePresenceEntry[]> {
     return this.presence.list(channel);
   }
@@ -197,6 +228,9 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // Before the subscribers end: a shared book takes this instance's share back in one step.
+    await Promise.resolve(this.presence.retire?.()).catch(logPresenceError);
+    this.stopOrphans?.();
     for (const subscriber of [...this.subscribers]) subscriber.complete();
     this.subscribers.clear();
     this.registry.clear();
@@ -224,7 +258,12 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
         sink.complete();
         return () => undefined;
       }
-      return new HubSubscription(this.host, plan, sink).start();
+      const detach = new HubSubscription(this.host, plan, sink).start();
+      this.presence.countsChanged?.(plan.channels, this.countOf);
+      return () => {
+        detach();
+        this.presence.countsChanged?.(plan.channels, this.countOf);
+      };
     });
   }
 
@@ -263,6 +302,11 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
   private assertOpen(method: string): void {
     if (this.closed) throw new Error(`hub.${method}() was called after the hub closed (app.close()).`);
   }
+}
+
+function logPresenceError(err: unknown): void {
+  const error = err instanceof Error ? err : new Error(String(err));
+  presenceLogger.warn(`Presence could not be updated: ${error.message}`);
 }
 
 function signalsOf(transport: SseHubTransport): StreamSignals | undefined {

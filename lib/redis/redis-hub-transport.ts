@@ -15,8 +15,16 @@ import { decodeEntry, decodeMessage, sentMessage } from './redis-event-codec.js'
 import { RedisLink, type RedisHubConnectionOptions } from './redis-connection.js';
 import { PUBLISHED_IN } from './redis-hub-store.js';
 import { RedisKeys } from './redis-keys.js';
+import { DEFAULT_INSTANCE_TIMEOUT_MS, RedisPresence } from './redis-presence.js';
 
-export type RedisHubTransportOptions = RedisHubConnectionOptions;
+export interface RedisHubTransportOptions extends RedisHubConnectionOptions {
+  /**
+   * How long (ms) an instance counts as alive without announcing itself (it does every third of
+   * it): presence and subscription counts of an instance that died are taken back this long after.
+   * Default 15,000.
+   */
+  instanceTimeoutMs?: number;
+}
 
 /** Nonces of multi-channel messages remembered, to deliver such an event once. */
 const MAX_NONCES = 1024;
@@ -27,6 +35,8 @@ export class RedisHubTransport implements SseHubTransport {
   readonly keys: RedisKeys;
   /** Unique per instance: tells this instance's messages and counts from the others'. */
   readonly instanceId = randomUUID();
+  /** Presence and subscription counts across instances. */
+  readonly presence: RedisPresence;
   private readonly link: RedisLink;
   private readonly sub: RedisLink;
   private readonly listeners = new Set<(event: HubEvent) => void>();
@@ -46,6 +56,11 @@ export class RedisHubTransport implements SseHubTransport {
     this.link = RedisLink.open(options, 'RedisHubTransport');
     this.keys = new RedisKeys(options.keyPrefix);
     this.sub = this.link.duplicate();
+    const timeout = options.instanceTimeoutMs ?? DEFAULT_INSTANCE_TIMEOUT_MS;
+    if (!Number.isSafeInteger(timeout) || timeout < 100) {
+      throw new TypeError(`new RedisHubTransport(): instanceTimeoutMs is ${String(timeout)}; expected a whole number of ms, at least 100.`);
+    }
+    this.presence = new RedisPresence(() => this.link.client, this.keys, this.instanceId, timeout);
     this.sub.client.on('message', (channel: string, message: string) => this.onMessage(channel, message));
     this.sub.client.on('ready', () => {
       if (this.everReady && !this.closed) void this.catchUp();
@@ -61,6 +76,7 @@ export class RedisHubTransport implements SseHubTransport {
     // Where "new" starts: events stored before this instance listened are not its to deliver.
     const [ms, seq] = await this.link.client.hmget(this.keys.clock, 'ms', 'seq');
     if (ms !== null && seq !== null && this.lastSeenId === undefined) this.see(`${ms}-${seq}`);
+    await this.presence.start();
   }
 
   /** Stored events were published by the store's script; the rest goes out here, once per channel. */
@@ -121,6 +137,7 @@ export class RedisHubTransport implements SseHubTransport {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.presence.clear();
     this.listeners.clear();
     this.watched.clear();
     await this.sub.close();
@@ -180,6 +197,28 @@ export class RedisHubTransport implements SseHubTransport {
     }
   }
 
+  /** Stored events after `after` on `channels`, in id order; retried while the command connection reconnects. */
+  private async readMissed(channels: string[], after: string): Promise<HubEvent[]> {
+    const deadline = Date.now() + CATCH_UP_PATIENCE_MS;
+    for (;;) {
+      try {
+        const pipeline = this.link.client.pipeline();
+        for (const channel of channels) pipeline.xrange(this.keys.history(channel), `(${after}`, '+');
+        const byId = new Map<string, HubEvent>();
+        for (const [err, entries] of (await pipeline.exec()) ?? []) {
+          if (err) throw err;
+          for (const [id, fields] of entries as Array<[string, string[]]>) {
+            if (!byId.has(id)) byId.set(id, decodeEntry(id, fieldOf(fields, 'h'), fieldOf(fields, 'b')));
+          }
+        }
+        return [...byId.values()].sort((a, b) => compareHubIds(parseHubId(a.id)!, parseHubId(b.id)!));
+      } catch (err) {
+        if (this.closed || Date.now() > deadline) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+  }
+
   private see(id: string): void {
     const point = parseHubId(id);
     if (!point) return;
@@ -201,18 +240,7 @@ export class RedisHubTransport implements SseHubTransport {
       const after = this.lastSeenId;
       const channels = [...this.watched.keys()];
       if (after !== undefined && channels.length > 0) {
-        const pipeline = this.link.client.pipeline();
-        for (const channel of channels) pipeline.xrange(this.keys.history(channel), `(${after}`, '+');
-        const results = (await pipeline.exec()) ?? [];
-        const byId = new Map<string, HubEvent>();
-        for (const [err, entries] of results) {
-          if (err) throw err;
-          for (const [id, fields] of entries as Array<[string, string[]]>) {
-            if (!byId.has(id)) byId.set(id, decodeEntry(id, fieldOf(fields, 'h'), fieldOf(fields, 'b')));
-          }
-        }
-        const missed = [...byId.values()].sort((a, b) => compareHubIds(parseHubId(a.id)!, parseHubId(b.id)!));
-        for (const event of missed) {
+        for (const event of await this.readMissed(channels, after)) {
           this.see(event.id);
           this.emit(event);
         }
@@ -226,6 +254,9 @@ export class RedisHubTransport implements SseHubTransport {
     }
   }
 }
+
+/** How long a catch-up waits for the command connection to come back too. */
+const CATCH_UP_PATIENCE_MS = 10_000;
 
 function fieldOf(fields: string[], name: string): string {
   for (let i = 0; i < fields.length; i += 2) if (fields[i] === name) return fields[i + 1]!;

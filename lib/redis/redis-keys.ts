@@ -62,13 +62,8 @@ export class RedisKeys {
     return `${this.tag}:rs:${key}`;
   }
 
-  /** Hash: `<instance>\n<presence key>` → presence entry, for one channel. */
+  /** Hash: `n:<presence key>` → connections across instances, `d:<presence key>` → its data (JSON), for one channel. */
   presence(channel: string): string {
     return `${this.tag}:presence:${channel}`;
-  }
-
-  /** Hash: instance → open subscriptions on one channel (`''`: in total). */
-  connections(channel: string): string {
-    return `${this.tag}:conns:${channel}`;
   }
 }

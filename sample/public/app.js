@@ -423,7 +423,21 @@ $('#drop').addEventListener('click', async () => {
   }
 });
 
+/** The badge naming the instance that served the page ("instance :3000 · express · hub: redis"). */
+async function showInstance() {
+  const res = await fetch('/instance').catch(() => undefined);
+  if (!res?.ok) return;
+  const { port, platform, hub, redis } = await res.json();
+  const badge = $('#instance');
+  badge.textContent = `instance :${port} · ${platform} · hub: ${hub}`;
+  badge.dataset.hub = hub;
+  if (redis) badge.title = `Hub on Redis at ${redis.url}, key prefix ${redis.keyPrefix}`;
+  document.body.dataset.hub = hub;
+  document.title = `:${port} · ${document.title}`;
+}
+
 const requested = new URLSearchParams(location.search).get('user');
+await showInstance();
 openMetrics();
 await signIn(requested === 'none' ? '' : (requested ?? 'alice'));
 resumeAnswer();
