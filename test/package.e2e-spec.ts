@@ -3,7 +3,7 @@
  * through its `exports` map from plain ESM JavaScript and type-checked from TypeScript.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -134,6 +134,88 @@ console.log(JSON.stringify({ ids, read: read.events.map((e) => [e.id, e.data]), 
   expect(seen).toEqual(['three']);
 }, 60_000);
 
+it('scales out through the redis subpath: a publish on one app reaches a subscriber of another', () => {
+  const keyPrefix = `nes-pack-${process.pid}-${Date.now()}`;
+  writeFileSync(
+    join(appDir, 'redis.mjs'),
+    `
+import 'reflect-metadata';
+import { Controller, Inject, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Sse, SseHub, SseModule } from 'nest-event-stream';
+import { RedisHubStore, RedisHubTransport } from 'nest-event-stream/redis';
+import { readEvents } from 'nest-event-stream/testing';
+
+const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const keyPrefix = ${JSON.stringify(keyPrefix)};
+class Room {
+  constructor(hub) { this.hub = hub; }
+  events() { return this.hub.subscribe('room'); }
+}
+Inject(SseHub)(Room, undefined, 0);
+const d = Reflect.decorate([Sse('room')], Room.prototype, 'events', Object.getOwnPropertyDescriptor(Room.prototype, 'events'));
+Object.defineProperty(Room.prototype, 'events', d);
+Controller()(Room);
+const instance = async () => {
+  class AppModule {}
+  Module({
+    imports: [SseModule.forRoot({ heartbeat: false, store: new RedisHubStore({ url, keyPrefix }), transport: new RedisHubTransport({ url, keyPrefix }) })],
+    controllers: [Room],
+  })(AppModule);
+  const app = await NestFactory.create(AppModule, { logger: false });
+  await app.listen(0, '127.0.0.1');
+  return app;
+};
+const a = await instance();
+const b = await instance();
+const reading = readEvents(b, '/room', { count: 1 });
+while (b.get(SseHub).connections('room') < 1) await new Promise((r) => setTimeout(r, 5));
+const id = await a.get(SseHub).publish('room', 'from a');
+const read = await reading;
+await a.close();
+await b.close();
+const { Redis } = await import('ioredis');
+const redis = new Redis(url);
+const keys = await redis.keys('{' + keyPrefix + '}*');
+if (keys.length) await redis.del(...keys);
+redis.disconnect();
+console.log(JSON.stringify({ id, read: read.events.map((e) => [e.id, e.data]) }));
+`,
+  );
+  const out = execFileSync('node', ['redis.mjs'], { cwd: appDir, encoding: 'utf8' });
+  const { id, read } = JSON.parse(out) as { id: string; read: string[][] };
+  expect(read).toEqual([[id, 'from a']]);
+}, 60_000);
+
+it('needs no ioredis for the core, client and testing entry points (an optional peer)', () => {
+  // Apart from the first app (whose node_modules has ioredis): the package copied, the rest linked.
+  const bare = mkdtempSync(join(tmpdir(), 'nest-event-stream-bare-'));
+  mkdirSync(join(bare, 'node_modules'), { recursive: true });
+  cpSync(join(appDir, 'node_modules', 'nest-event-stream'), join(bare, 'node_modules', 'nest-event-stream'), { recursive: true });
+  for (const entry of readdirSync(join(root, 'node_modules'))) {
+    if (!['.bin', 'nest-event-stream', 'ioredis'].includes(entry))
+      symlinkSync(join(root, 'node_modules', entry), join(bare, 'node_modules', entry));
+  }
+  writeFileSync(join(bare, 'package.json'), JSON.stringify({ name: 'bare', type: 'module', private: true }));
+  writeFileSync(
+    join(bare, 'core.mjs'),
+    `import 'reflect-metadata';
+import { SseHub } from 'nest-event-stream';
+import { connectSse } from 'nest-event-stream/client';
+import { readEvents } from 'nest-event-stream/testing';
+let redis = 'loaded';
+try { await import('nest-event-stream/redis'); } catch (err) { redis = err.code; }
+console.log(JSON.stringify([typeof SseHub, typeof connectSse, typeof readEvents, redis]));
+`,
+  );
+  try {
+    const out = execFileSync('node', ['core.mjs'], { cwd: bare, encoding: 'utf8' });
+    expect(JSON.parse(out)).toEqual(['function', 'function', 'function', 'ERR_MODULE_NOT_FOUND']);
+  } finally {
+    rmSync(bare, { recursive: true, force: true });
+  }
+});
+
 it('type-checks a TypeScript consumer against the shipped declarations', () => {
   writeFileSync(
     join(appDir, 'consumer.ts'),
@@ -142,8 +224,14 @@ import { Controller, Module } from '@nestjs/common';
 import { CleanUp, InjectCleanUp, LastEventId, Sse, SseEvent, SseHub, SseModule, type SseModuleOptions } from 'nest-event-stream';
 import { connectSse, SseHttpError } from 'nest-event-stream/client';
 import { readEvents } from 'nest-event-stream/testing';
+import { RedisHubStore, RedisHubTransport, RedisUnreachableError } from 'nest-event-stream/redis';
 
 const options: SseModuleOptions = { heartbeat: 10_000, retry: 2_000, maxPendingBytes: 1 << 20 };
+export const scaled: SseModuleOptions = {
+  store: new RedisHubStore({ url: 'redis://127.0.0.1:6379', keyPrefix: 'app', history: { maxEvents: 100 } }),
+  transport: new RedisHubTransport({ url: 'redis://127.0.0.1:6379', keyPrefix: 'app', instanceTimeoutMs: 5000 }),
+};
+export const unreachable = RedisUnreachableError;
 
 @Controller()
 export class Feed {

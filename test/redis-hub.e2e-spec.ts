@@ -4,6 +4,7 @@
  * resumes on the other instance, Redis going away and coming back loses no resolved publish.
  */
 import { Controller, Module, Param, type Type } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
 import { LastEventId, Sse, SseHub, SseModule, SSE_GAP_EVENT, type SseHistoryOptions } from '../lib/index.js';
 import { RedisHubStore, RedisHubTransport } from '../lib/redis/index.js';
 import { parseSse, recordEventSource } from './support/event-source.js';
@@ -179,6 +180,54 @@ describe.each(PLATFORMS)('hub on Redis, two instances (%s + the other)', (platfo
     await dead.close();
     await watcher.waitFor(() => parseSse(watcher.text()).events.some((e) => e.event === 'leave' && e.data.includes('carol')), 5000);
     expect((await a.app.get(SseHub).roster('room')).map((m) => m.key)).toEqual(['ann']);
+  });
+});
+
+/** The README's set-up: forRootAsync with ConfigService. */
+function configuredModule(keyPrefix: string): Type<unknown> {
+  @Module({
+    imports: [
+      ConfigModule.forRoot({ ignoreEnvFile: true, load: [() => ({ REDIS_URL })] }),
+      SseModule.forRootAsync({
+        imports: [ConfigModule],
+        inject: [ConfigService],
+        useFactory: (config: ConfigService) => {
+          const url = config.get<string>('REDIS_URL', 'redis://127.0.0.1:6379');
+          return {
+            heartbeat: false,
+            store: new RedisHubStore({ url, keyPrefix, history: { maxEvents: 500 } }),
+            transport: new RedisHubTransport({ url, keyPrefix }),
+          };
+        },
+      }),
+    ],
+    controllers: [HubController],
+  })
+  class ConfiguredModule {}
+  return ConfiguredModule;
+}
+
+describe('hub on Redis configured with forRootAsync and ConfigService (as in the README)', () => {
+  it('two instances share publishes and resume', async () => {
+    const keyPrefix = uniquePrefix('config');
+    const a = await startApp('express', configuredModule(keyPrefix));
+    const b = await startApp('fastify', configuredModule(keyPrefix));
+    const streams: RawResponse[] = [];
+    try {
+      streams.push(await openRaw(`${b.url}/sub/news`));
+      const id = await a.app.get(SseHub).publish('news', 'hello');
+      await streams[0]!.waitFor(() => datas(streams[0]!).length === 1);
+      expect(idsOf(streams[0]!)).toEqual([id]);
+      await b.app.get(SseHub).publish('news', 'again');
+      streams.push(await openRaw(`${a.url}/sub/news`, { headers: { 'last-event-id': id } }));
+      await streams[1]!.waitFor(() => datas(streams[1]!).length === 1);
+      expect(datas(streams[1]!)).toEqual(['again']);
+    } finally {
+      for (const stream of streams) stream.destroy();
+      await a.close();
+      await b.close();
+      await dropPrefix(keyPrefix);
+    }
   });
 });
 
