@@ -46,9 +46,15 @@ export class RedisHubStore implements SseHubStore {
   readonly leases: RedisStreamLeases;
 
   constructor(options: RedisHubStoreOptions = {}) {
+    if (options?.history && 'maxBytes' in options.history) {
+      throw new TypeError(
+        'new RedisHubStore(): history.maxBytes bounds the in-memory store only; bound Redis with maxEvents, maxChannels and idleChannelMs (and Redis maxmemory with a noeviction policy).',
+      );
+    }
+    this.keys = new RedisKeys(options?.keyPrefix);
+    this.bounds = checkHistoryOptions(options?.history ?? {});
+    // Last: the options are all valid before a client exists.
     this.link = RedisLink.open(options, 'RedisHubStore');
-    this.keys = new RedisKeys(options.keyPrefix);
-    this.bounds = checkHistoryOptions(options.history ?? {});
     this.leases = new RedisStreamLeases(() => this.link.client, this.keys);
     if (options.history && 'maxBytes' in options.history) {
       throw new TypeError(

@@ -53,13 +53,13 @@ export class RedisHubTransport implements SseHubTransport {
   private closed = false;
 
   constructor(options: RedisHubTransportOptions = {}) {
-    this.link = RedisLink.open(options, 'RedisHubTransport');
-    this.keys = new RedisKeys(options.keyPrefix);
-    this.sub = this.link.duplicate();
-    const timeout = options.instanceTimeoutMs ?? DEFAULT_INSTANCE_TIMEOUT_MS;
+    const timeout = options?.instanceTimeoutMs ?? DEFAULT_INSTANCE_TIMEOUT_MS;
     if (!Number.isSafeInteger(timeout) || timeout < 100) {
       throw new TypeError(`new RedisHubTransport(): instanceTimeoutMs is ${String(timeout)}; expected a whole number of ms, at least 100.`);
     }
+    this.keys = new RedisKeys(options?.keyPrefix);
+    this.link = RedisLink.open(options, 'RedisHubTransport');
+    this.sub = this.link.duplicate();
     this.presence = new RedisPresence(() => this.link.client, this.keys, this.instanceId, timeout);
     this.sub.client.on('message', (channel: string, message: string) => this.onMessage(channel, message));
     this.sub.client.on('ready', () => {
