@@ -260,8 +260,9 @@ describe('hub on Redis: Redis unreachable or restarted', () => {
       const hubs = [a.app.get(SseHub), b.app.get(SseHub)];
       for (const app of [a, b, a, b]) open.push(await openRaw(`${app.url}/sub/live`));
       const resolved: string[] = [];
+      const before: string[] = [];
       for (let n = 1; n <= 4; n++) {
-        await hubs[n % 2]!.publish('live', `before-${n}`);
+        before.push(await hubs[n % 2]!.publish('live', `before-${n}`));
         resolved.push(`before-${n}`);
       }
       await redis.stop();
@@ -285,6 +286,11 @@ describe('hub on Redis: Redis unreachable or restarted', () => {
         expect(response.socketClosed()).toBe(false);
         expect(datas(response)).toEqual(resolved);
       }
+      // Redis lost its data (nothing on disk): an id from before is unknown now, and said so.
+      const late = await openRaw(`${b.url}/sub/live`, { headers: { 'last-event-id': before[3]! } });
+      open.push(late);
+      await late.waitFor(() => parseSse(late.text()).events.length >= 1);
+      expect(parseSse(late.text()).events[0]).toMatchObject({ event: SSE_GAP_EVENT });
     }, 40_000);
   });
 });
