@@ -8,11 +8,14 @@ export interface Competitor {
 }
 
 export const BUILTIN_ID = 'nest-builtin';
+/** This project on Express, the subject of the Redis scale-out scenario's baseline. */
+export const EXPRESS_ID = 'nest-event-stream-express';
+export const REDIS_ID = 'nest-event-stream-redis';
 export const RAW_ID = 'raw-http';
 
 export const COMPETITORS: readonly Competitor[] = [
   {
-    id: 'nest-event-stream-express',
+    id: EXPRESS_ID,
     label: 'nest-event-stream (Express)',
     module: 'nest-event-stream-express.server.js',
     description: 'this project: `@Sse()` + `SseHub` on `@nestjs/platform-express`',
@@ -40,5 +43,18 @@ export const COMPETITORS: readonly Competitor[] = [
     label: 'raw node:http',
     module: 'raw-http.server.js',
     description: 'plain `node:http`: each frame serialized once into a Buffer written to every socket (the ceiling)',
+  },
+];
+
+/**
+ * Servers only the Redis scale-out scenario runs (never in the competitor tables): this project's
+ * app with the hub on Redis, several processes on one key prefix.
+ */
+export const SCALE_OUT_SERVERS: readonly Competitor[] = [
+  {
+    id: REDIS_ID,
+    label: 'nest-event-stream on Redis (Express)',
+    module: 'nest-event-stream-redis.server.js',
+    description: 'the same app with `RedisHubStore` + `RedisHubTransport` (`--redis-url`, `--redis-prefix`)',
   },
 ];

@@ -10,6 +10,7 @@ import type { MachineInfo } from './machine.js';
 import type { ChurnResult } from './scenarios/churn.scenario.js';
 import type { FanoutResult, FanoutWindow } from './scenarios/fanout.scenario.js';
 import type { IdleResult } from './scenarios/idle.scenario.js';
+import { REDIS_TARGETS, type RedisScaleOutResult, type RedisScaleOutSkipped, type ScaleOutSide } from './scenarios/redis.scenario.js';
 import type { SingleStreamResult } from './scenarios/single-stream.scenario.js';
 
 export interface CompetitorResults {
@@ -20,6 +21,9 @@ export interface CompetitorResults {
   /** Scenarios that failed for this competitor, with the error. */
   errors: Record<string, string>;
 }
+
+/** The Redis scale-out scenario: its result, why it was skipped, or how it failed. */
+export type RedisScenarioOutcome = RedisScaleOutResult | RedisScaleOutSkipped | { error: string };
 
 export interface BenchRun {
   date: string;
@@ -34,6 +38,8 @@ export interface BenchRun {
   /** Mean CPU of other processes (not server, not client) over the measurement windows, % of one core. */
   otherCpuPercentMean: number;
   notes: string[];
+  /** The `redis` scenario (absent when it was not asked for). */
+  redis?: RedisScenarioOutcome;
 }
 
 type Direction = 'higher' | 'lower';
@@ -143,9 +149,17 @@ function ratio(value: number | undefined, base: number | undefined): number | un
 
 const formatRatio = (r: number | undefined) => (r === undefined ? '–' : `${r >= 10 ? r.toFixed(0) : r.toFixed(2)}×`);
 
+/** The scenario a metric comes from, as `errors` names it (`fanout 1000`, `single`, `idle`, `churn`). */
+function scenarioOf(metric: Metric): string {
+  const fanout = /^fanout(\d+)\./.exec(metric.key);
+  return fanout ? `fanout ${fanout[1]}` : metric.key.split('.')[0]!;
+}
+
 function cell(metric: Metric, results: CompetitorResults, base: CompetitorResults | undefined): string {
   const value = metric.get(results);
-  if (value === undefined || !Number.isFinite(value)) return 'failed';
+  // Not measured at all (a run of other scenarios, `--scenarios=redis`) is not a failure.
+  if (value === undefined) return results.errors[scenarioOf(metric)] !== undefined ? 'failed' : '–';
+  if (!Number.isFinite(value)) return 'failed';
   const r = ratio(value, base ? metric.get(base) : undefined);
   return `**${formatRatio(r)}** (${metric.format(value)}${metric.unit === '/s' ? '/s' : ` ${metric.unit}`})`;
 }
@@ -199,6 +213,80 @@ function targets(run: BenchRun): string[] {
   return lines;
 }
 
+/** Two instances through Redis against one in-process instance: its own baseline, not the raw writer. */
+function redisSection(run: BenchRun): string[] {
+  const outcome = run.redis;
+  if (!outcome) return [];
+  const title = '## Scale-out: two instances through Redis';
+  if ('skipped' in outcome) return [title, '', `Skipped: ${outcome.skipped}.`, ''];
+  if ('error' in outcome) return [title, '', `Failed: \`${outcome.error.split('\n')[0]}\``, ''];
+  const r = outcome;
+  const n = int(r.clients);
+  const base = r.inProcess;
+  const sides: Array<[string, ScaleOutSide]> = [
+    ['In-process hub (baseline)', r.inProcess],
+    ['Through Redis', r.twoInstances],
+  ];
+  const withRatio = (value: number, baseValue: number, format: (v: number) => string, unit: string) =>
+    `**${formatRatio(ratio(value, baseValue))}** (${format(value)}${unit})`;
+  const cpuEach = (w: FanoutWindow) =>
+    w.serverCpuPercentEach
+      ? `${w.serverCpuPercent.toFixed(0)} (${w.serverCpuPercentEach.map((c) => c.toFixed(0)).join(' + ')})`
+      : w.serverCpuPercent.toFixed(0);
+  const summary = sides.map(
+    ([label, s]) =>
+      `| ${label} | ${s.instances} × ${int(s.clients / s.instances)} | ${withRatio(s.saturation.deliveredPerSec, base.saturation.deliveredPerSec, int, '/s')} | ` +
+      `${withRatio(s.fixedRate.p50Ms, base.fixedRate.p50Ms, ms, ' ms')} | ${withRatio(s.fixedRate.p99Ms, base.fixedRate.p99Ms, ms, ' ms')} | ` +
+      `${cpuEach(s.saturation)} | ${s.saturation.redisCpuPercent?.toFixed(0) ?? '–'} | ${s.fixedRate.cpuMsPer1kEvents.toFixed(2)} |`,
+  );
+  const details = sides.flatMap(([label, s]) =>
+    (
+      [
+        ['saturation', s.saturation],
+        ['fixed rate', s.fixedRate],
+      ] as const
+    ).map(
+      ([phase, w]) =>
+        `| ${label} | ${phase} | ${int(w.offeredPerSec)} | ${w.publishedPerSec.toFixed(1)} | ${int(w.deliveredPerSec)} | ${w.deliveredShare.toFixed(3)} | ` +
+        `${ms(w.p50Ms)} | ${ms(w.p99Ms)} | ${ms(w.maxMs)} | ${cpuEach(w)} | ${w.redisCpuPercent?.toFixed(0) ?? '–'} | ${w.clientCpuPercent.toFixed(0)} | ${w.otherCpuPercent.toFixed(0)} | ${w.droppedByServer} |`,
+    ),
+  );
+  const throughputOk = r.throughputRatio >= REDIS_TARGETS.minThroughputRatio;
+  const p99Ok = r.p99Ratio <= REDIS_TARGETS.maxP99Ratio;
+  return [
+    title,
+    '',
+    `Baseline: one instance of this project's Express app with the in-process hub and ${n} clients (as in the fan-out table). ` +
+      `Against it: two instances of the same app in separate processes sharing one hub through Redis ${r.redis.version} at \`${r.redis.url}\` ` +
+      `(\`RedisHubStore\` + \`RedisHubTransport\` on one key prefix), ${int(r.clients / r.twoInstances.instances)} clients on each, each instance publishing half of the events; ` +
+      'every event goes through Redis (one EVAL per publish: XADD, trims, PUBLISH) and every instance receives and decodes each one once. ' +
+      'Same client process, publisher and phases as the fan-out table: events/s in the saturation phase, latency and CPU per 1k events at the fixed rate. ' +
+      '**Ratios are Redis / in-process**, measured minutes apart in this run. Server CPU is the sum over the instances (each in parentheses); ' +
+      'redis-server CPU comes from its `INFO cpu`; both in % of one core.',
+    '',
+    '| | Instances × clients | Events/s delivered (higher is better) | p50 latency | p99 latency (lower is better) | Server CPU % (saturation) | redis-server CPU % (saturation) | Server CPU ms per 1k events (fixed rate) |',
+    '|---|---|---:|---:|---:|---:|---:|---:|',
+    ...summary,
+    '',
+    '| Target | Result |',
+    '|---|---|',
+    `| Throughput through Redis ≥ ${REDIS_TARGETS.minThroughputRatio}× in-process | ${throughputOk ? '✅' : '❌'} ${formatRatio(r.throughputRatio)} |`,
+    `| p99 latency through Redis ≤ ${REDIS_TARGETS.maxP99Ratio}× in-process | ${p99Ok ? '✅' : '❌'} ${formatRatio(r.p99Ratio)} |`,
+    '',
+    ...(r.scripts
+      ? [
+          `redis-server ran ${int(r.scripts.calls)} scripts while the two instances ran (one per publish: the append script's XADD, trims and PUBLISH), ` +
+            `${r.scripts.usecPerCall.toFixed(1)} µs each on average (its \`INFO commandstats\`).`,
+          '',
+        ]
+      : []),
+    '| Setup | Phase | Offered ev/s | Published ev/s | Delivered ev/s | Delivered share | p50 ms | p99 ms | max ms | Server CPU % | redis-server CPU % | Client CPU % | Other load % | Dropped |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...details,
+    '',
+  ];
+}
+
 function detailTable(run: BenchRun): string {
   const lines = [
     '| Competitor | Clients | Phase | Offered ev/s | Published ev/s | Delivered ev/s | Delivered share | p50 ms | p99 ms | Server CPU % | CPU ms / 1k ev | Client CPU % | Other load % | Dropped |',
@@ -249,7 +337,7 @@ export function renderMarkdown(run: BenchRun): string {
     `- Date: ${run.date} (${run.durationSec.toFixed(0)} s)`,
     `- Command: \`${run.command}\``,
     `- Machine: ${m.cores} × ${m.cpuModel}${m.cpuMHz ? ` @ ${m.cpuMHz} MHz` : ''} (\`os.cpus()\`), ${m.totalMemGiB} GiB RAM, ${m.platform}, Node.js ${m.node}`,
-    `- Background load: ${m.backgroundCpuPercent?.toFixed(0) ?? '?'} % of a core busy in the 2 s before the run; ${run.otherCpuPercentMean.toFixed(0)} % on average during the fan-out windows (not counting server and client); load average (1 min) ${m.loadAvgStart.toFixed(2)} at start, ${m.loadAvgEnd?.toFixed(2) ?? '?'} at end`,
+    `- Background load: ${m.backgroundCpuPercent?.toFixed(0) ?? '?'} % of a core busy in the 2 s before the run; ${(run.otherCpuPercentMean ?? NaN).toFixed(0)} % on average during the fan-out windows (not counting server and client); load average (1 min) ${m.loadAvgStart.toFixed(2)} at start, ${m.loadAvgEnd?.toFixed(2) ?? '?'} at end`,
     '',
     `**Ratios** are against the raw \`node:http\` writer (**${run.competitors.find((c) => c.id === run.baseline)?.label}** = 1.00×) measured in the same run; raw numbers in parentheses. ` +
       'One server process at a time; the clients run in a separate process on loopback.',
@@ -282,6 +370,7 @@ export function renderMarkdown(run: BenchRun): string {
     '',
     ...targets(run),
     '',
+    ...redisSection(run),
     '## Details',
     '',
     detailTable(run),

@@ -1,8 +1,11 @@
 /**
- * `npm run bench [-- --quick] [-- --only=id,id] [-- --scenarios=fanout,single,idle,churn] [-- --out=DIR] [-- --profile=DIR]`:
+ * `npm run bench [-- --quick] [-- --only=id,id] [-- --scenarios=fanout,single,idle,churn,redis] [-- --out=DIR] [-- --profile=DIR] [-- --redis-url=URL]`:
  * measures every competitor on this machine in one run, one server process at a time, with the
  * clients in a separate process, and writes results.json, results.md and chart.svg to
  * bench/results/ (a `--quick` run writes to bench/results/raw/quick/, which git ignores).
+ * The `redis` scenario (one in-process instance against two instances through Redis) runs once,
+ * not per competitor, on `--redis-url` (else REDIS_URL, else 127.0.0.1:6379); it is skipped, with
+ * a note, when Redis cannot be reached.
  * `node dist/bench/run.js --render=bench/results/results.json` rewrites the markdown and chart from a saved run.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -12,13 +15,14 @@ import { fileURLToPath } from 'node:url';
 import { FULL_CONFIG, QUICK_CONFIG, type BenchConfig } from './bench-config.js';
 import { COMPETITORS, RAW_ID, type Competitor } from './competitors.js';
 import { machineInfo, sampleBackgroundCpu } from './machine.js';
-import { writeReport, type BenchRun, type CompetitorResults } from './report.js';
+import { writeReport, type BenchRun, type CompetitorResults, type RedisScenarioOutcome } from './report.js';
 import { runChurn } from './scenarios/churn.scenario.js';
 import { runFanout } from './scenarios/fanout.scenario.js';
 import { runIdle } from './scenarios/idle.scenario.js';
+import { DEFAULT_BENCH_REDIS_URL, runRedisScaleOut } from './scenarios/redis.scenario.js';
 import { runSingleStream } from './scenarios/single-stream.scenario.js';
 
-const SCENARIOS = ['fanout', 'single', 'idle', 'churn'] as const;
+const SCENARIOS = ['fanout', 'single', 'idle', 'churn', 'redis'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 function readList(name: string): string[] | undefined {
@@ -87,9 +91,15 @@ async function main() {
 
   const results: Record<string, CompetitorResults> = {};
   for (const competitor of competitors) results[competitor.id] = { fanout: [], errors: {} };
+  const notes: string[] = [];
+  let redis: RedisScenarioOutcome | undefined;
   // Scenario by scenario, every competitor in turn: a change in the machine's background load
   // then hits all competitors of a scenario alike rather than one competitor's every scenario.
   for (const scenario of scenarios) {
+    if (scenario === 'redis') {
+      redis = await runRedisScenario(config, notes);
+      continue;
+    }
     const runs: Array<[string, (c: Competitor) => Promise<void>]> =
       scenario === 'fanout'
         ? config.fanout.clients.map((n) => [
@@ -129,11 +139,11 @@ async function main() {
   }
 
   machine.loadAvgEnd = os.loadavg()[0]!;
-  const others = competitors.flatMap((c) =>
-    results[c.id]!.fanout.flatMap((f) => [f.saturation.otherCpuPercent, f.fixedRate.otherCpuPercent]),
-  );
+  const others = [
+    ...competitors.flatMap((c) => results[c.id]!.fanout),
+    ...(redis && 'inProcess' in redis ? [redis.inProcess, redis.twoInstances] : []),
+  ].flatMap((f) => [f.saturation.otherCpuPercent, f.fixedRate.otherCpuPercent]);
   const otherCpuPercentMean = others.length ? others.reduce((a, b) => a + b, 0) / others.length : NaN;
-  const notes: string[] = [];
   if (machine.cores <= 2) {
     notes.push(
       `This machine has ${machine.cores} cores: server and client processes share them, so absolute numbers are low and a fast server can be held back by the client process (see "Client CPU %" in the details). Compare ratios, not absolute numbers.`,
@@ -162,10 +172,38 @@ async function main() {
     results,
     otherCpuPercentMean,
     notes,
+    ...(redis && { redis }),
   };
   const files = writeReport(run, outDir);
   console.log(`done in ${run.durationSec.toFixed(0)} s; wrote ${files.map((f) => path.relative(process.cwd(), f)).join(', ')}`);
-  if (Object.values(results).some((r) => Object.keys(r.errors).length > 0)) process.exitCode = 1;
+  if (Object.values(results).some((r) => Object.keys(r.errors).length > 0) || (redis && 'error' in redis)) process.exitCode = 1;
+}
+
+/** The Redis scale-out scenario, once (it is not per competitor); a note when it could not run. */
+async function runRedisScenario(config: BenchConfig, notes: string[]): Promise<RedisScenarioOutcome> {
+  const url =
+    process.argv.find((a) => a.startsWith('--redis-url='))?.slice('--redis-url='.length) ??
+    process.env.REDIS_URL ??
+    DEFAULT_BENCH_REDIS_URL;
+  const t = performance.now();
+  try {
+    const outcome = await runRedisScaleOut(config, url);
+    const took = String(Math.round(performance.now() - t)).padStart(6);
+    if ('skipped' in outcome) {
+      console.log(`${'redis'.padEnd(11)} ${'(scale-out)'.padEnd(26)} ${took} ms  skipped: ${outcome.skipped}`);
+      notes.push(`The Redis scale-out scenario was skipped: ${outcome.skipped}. Start Redis (or pass --redis-url / REDIS_URL) to run it.`);
+      return outcome;
+    }
+    console.log(
+      `${'redis'.padEnd(11)} ${'(scale-out)'.padEnd(26)} ${took} ms  throughput ${outcome.throughputRatio.toFixed(2)}× in-process, p99 ${outcome.p99Ratio.toFixed(2)}× ` +
+        JSON.stringify({ inProcess: outcome.inProcess, twoInstances: outcome.twoInstances }),
+    );
+    return outcome;
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    console.error(`${'redis'.padEnd(11)} ${'(scale-out)'.padEnd(26)} FAILED: ${message}`);
+    return { error: message };
+  }
 }
 
 main().catch((err: unknown) => {

@@ -15,8 +15,9 @@ function profileArgs(): string[] {
   return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
 }
 
-export function startServerWorker(competitor: Competitor, heartbeatMs: number): Promise<ServerWorker> {
-  return RpcWorker.start(SERVER_MAIN, [competitor.id, `--heartbeat-ms=${heartbeatMs}`], {
+/** `args`: more arguments for the server (`--redis-url=`, `--redis-prefix=`). */
+export function startServerWorker(competitor: Competitor, heartbeatMs: number, args: string[] = []): Promise<ServerWorker> {
+  return RpcWorker.start(SERVER_MAIN, [competitor.id, `--heartbeat-ms=${heartbeatMs}`, ...args], {
     label: `server ${competitor.id}`,
     execArgv: ['--expose-gc', ...profileArgs()],
   });

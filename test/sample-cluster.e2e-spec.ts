@@ -14,6 +14,7 @@ import type { StreamStats } from '../sample/stats/stream-stats.service.js';
 import { recordEventSource, type EventSourceRecorder, type Received } from './support/event-source.js';
 import { dropPrefix, freePort, REDIS_URL, uniquePrefix } from './support/redis.js';
 import { until } from './support/until.js';
+import { stopChild } from './support/child-process.js';
 
 const MAIN = resolve(process.cwd(), 'dist/sample/main.js');
 const GAP_EVENT = 'sse-gap';
@@ -56,15 +57,6 @@ async function startInstance(platform: 'express' | 'fastify'): Promise<Instance>
   return instance;
 }
 
-async function stopInstance({ child }: Instance): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(timer);
-}
-
 const tokenOf = (user: string): string => `token=demo-token-${user}`;
 
 async function post(instance: Instance, user: string, path: string, body: unknown): Promise<{ id: string }> {
@@ -93,7 +85,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const source of openSources) source.close();
-  await Promise.all(instances.map(stopInstance));
+  await Promise.all(instances.map((instance) => stopChild(instance.child)));
   await dropPrefix(keyPrefix);
 });
 

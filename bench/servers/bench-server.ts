@@ -11,6 +11,8 @@ import type { BenchEvent } from './bench-event.js';
 export interface BenchServerOptions {
   /** Heartbeat interval of every stream, in ms. */
   heartbeatMs: number;
+  /** Where the hub keeps and sends its events (servers that run on Redis: the scale-out scenario). */
+  redis?: { url: string; keyPrefix: string };
 }
 
 export interface BenchServer {

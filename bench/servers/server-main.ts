@@ -3,7 +3,7 @@
  * (publisher, CPU and memory readings, garbage collection). Run with `--expose-gc`.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { COMPETITORS } from '../competitors.js';
+import { COMPETITORS, SCALE_OUT_SERVERS } from '../competitors.js';
 import { serveRpc } from '../ipc/rpc.js';
 import { makeBenchEvent } from './bench-event.js';
 import type { BenchServer, StartBenchServer } from './bench-server.js';
@@ -90,11 +90,14 @@ function startPublisher(server: BenchServer, ratePerSec: number) {
 
 async function main(): Promise<void> {
   const id = process.argv[2];
-  const competitor = COMPETITORS.find((c) => c.id === id);
-  if (!competitor) throw new Error(`unknown competitor ${id}; one of ${COMPETITORS.map((c) => c.id).join(', ')}`);
+  const servers = [...COMPETITORS, ...SCALE_OUT_SERVERS];
+  const competitor = servers.find((c) => c.id === id);
+  if (!competitor) throw new Error(`unknown competitor ${id}; one of ${servers.map((c) => c.id).join(', ')}`);
   const heartbeatMs = Number(readArg('heartbeat-ms', '15000'));
+  const redisUrl = readArg('redis-url', '');
+  const redis = redisUrl ? { url: redisUrl, keyPrefix: readArg('redis-prefix', 'nes-bench') } : undefined;
   const { startServer } = (await import(`./${competitor.module}`)) as { startServer: StartBenchServer };
-  const server = await startServer({ heartbeatMs });
+  const server = await startServer({ heartbeatMs, redis });
 
   let publisher: ReturnType<typeof startPublisher> | undefined;
   let cpuMark: { usage: NodeJS.CpuUsage; at: number; published: number } | undefined;
