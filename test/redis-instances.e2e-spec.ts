@@ -28,6 +28,8 @@ interface Instance {
 interface Received {
   id: string;
   data: string;
+  /** The event name (`message` when the frame has none). */
+  event: string;
 }
 
 /** A raw HTTP SSE reader on its own socket, parsed as it arrives (eventsource-parser). */
@@ -43,7 +45,16 @@ let redis: Redis;
 
 function startInstance(name: string, platform: 'express' | 'fastify', port: number): Promise<Instance> {
   const child = spawn(process.execPath, [INSTANCE], {
-    env: { ...process.env, PORT: String(port), PLATFORM: platform, REDIS_URL, REDIS_KEY_PREFIX: keyPrefix },
+    // Short lease and instance timeout: the crash test waits for them to run out.
+    env: {
+      ...process.env,
+      PORT: String(port),
+      PLATFORM: platform,
+      REDIS_URL,
+      REDIS_KEY_PREFIX: keyPrefix,
+      LEASE_MS: '600',
+      INSTANCE_TIMEOUT_MS: '600',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -65,11 +76,12 @@ function startInstance(name: string, platform: 'express' | 'fastify', port: numb
   });
 }
 
-function openReader(url: string, lastEventId?: string): Promise<Reader> {
+function openReader(url: string, lastEventId?: string, method = 'GET'): Promise<Reader> {
   return new Promise((done, fail) => {
     const headers: Record<string, string> = { accept: 'text/event-stream' };
     if (lastEventId !== undefined) headers['last-event-id'] = lastEventId;
-    const req = http.get(url, { headers, agent: false });
+    const req = http.request(url, { method, headers, agent: false });
+    req.end();
     req.on('error', fail);
     req.on('response', (res) => {
       const reader: Reader = {
@@ -80,7 +92,9 @@ function openReader(url: string, lastEventId?: string): Promise<Reader> {
           req.destroy();
         },
       };
-      const parser = createParser({ onEvent: (event) => reader.events.push({ id: event.id ?? '', data: event.data }) });
+      const parser = createParser({
+        onEvent: (event) => reader.events.push({ id: event.id ?? '', data: event.data, event: event.event ?? 'message' }),
+      });
       res.setEncoding('utf8');
       res.on('data', (text: string) => parser.feed(text));
       res.on('error', () => undefined);
@@ -278,11 +292,43 @@ it('each instance holds one Redis subscription per channel, however many clients
   await until(async () => (await numsub(channel)) === 0, 5_000, 'both instances to unsubscribe');
 }, 30_000);
 
-it('both instances close on SIGTERM and exit 0, with nothing logged', async () => {
-  const exits = await Promise.all(instances.map((instance) => stopChild(instance.child)));
+it('an instance killed (SIGKILL) mid-stream: its resumable stream ends with an error for followers elsewhere, its users leave', async () => {
+  const crashing = await startInstance('C', 'fastify', await freePort());
+  const readers: Reader[] = [];
+  try {
+    const watcher = await openReader(`${a().url}/sse/crash-room?user=ann`);
+    readers.push(watcher);
+    readers.push(await openReader(`${crashing.url}/sse/crash-room?user=carol`));
+    const starter = await openReader(`${crashing.url}/streams/crash-answer`, undefined, 'POST');
+    readers.push(starter);
+    await until(() => starter.events.length >= 2, 5000, 'the first tokens');
+    const follower = await openReader(`${b().url}/streams/crash-answer`, starter.events[1]!.id);
+    readers.push(follower);
+    await until(() => follower.events.length >= 1, 5000, 'the follower to be live');
+    const about = (name: string, user: string) => watcher.events.some((e) => e.event === name && e.data.includes(user));
+    await until(() => about('join', 'carol'), 5000, "carol's join");
+    crashing.child.kill('SIGKILL');
+    await until(() => follower.events.at(-1)?.event === 'error', 10_000, 'the error event on the follower');
+    expect(JSON.parse(follower.events.at(-1)!.data)).toMatchObject({ message: expect.stringMatching(/went away/) });
+    // Every token it had is there once, in order, before the error.
+    const tokens = follower.events.slice(0, -1).map((e) => e.data);
+    expect(tokens).toEqual(Array.from({ length: tokens.length }, (_, i) => `t${i + 3}`));
+    await until(() => about('leave', 'carol'), 10_000, "carol's leave");
+    expect(watcher.events.filter((e) => e.event === 'leave').map((e) => JSON.parse(e.data))).toEqual([{ user: 'carol' }]);
+  } finally {
+    for (const reader of readers) reader.destroy();
+  }
+}, 30_000);
+
+it('both instances close on SIGTERM and exit 0, with no error logged', async () => {
+  const exits = await Promise.all([a(), b()].map((instance) => stopChild(instance.child)));
   expect(exits).toEqual([
     { code: 0, signal: null },
     { code: 0, signal: null },
   ]);
-  for (const instance of instances) expect(instance.output()).toBe(`ready ${new URL(instance.url).port}\n`);
+  for (const instance of [a(), b()]) {
+    expect(instance.output().startsWith(`ready ${new URL(instance.url).port}\n`)).toBe(true);
+    // The one taking over the killed instance's stream says so (a warning); nothing is an error.
+    expect(instance.output()).not.toMatch(/ERROR/);
+  }
 }, 15_000);

@@ -9,15 +9,19 @@
  *
  * Environment: `PORT` (default 0: any free port), `PLATFORM` (`express`, the default, or
  * `fastify`), `REDIS_URL` (default redis://127.0.0.1:6379), `REDIS_KEY_PREFIX` (default `sse`;
- * every instance of one deployment needs the same), `HEARTBEAT_MS` (default 15000).
+ * every instance of one deployment needs the same), `HEARTBEAT_MS` (default 15000), `LEASE_MS`
+ * (resumable streams' lease, default 10000), `INSTANCE_TIMEOUT_MS` (default 15000).
  *
- * Routes: `GET /sse/:channel` (resumes after `Last-Event-ID`), `POST /publish/:channel` with a
- * JSON body, answering `{ id }` once the event is stored and published. Prints `ready <port>` on
+ * Routes: `GET /sse/:channel` (resumes after `Last-Event-ID`; `?user=` joins the channel's
+ * presence), `POST /publish/:channel` with a JSON body, answering `{ id }` once the event is
+ * stored and published, `POST /streams/:key` starts a resumable stream (a token every 50 ms, 1000
+ * tokens) and `GET /streams/:key` resumes it. Prints `ready <port>` on
  * stdout once listening; SIGTERM/SIGINT close the app (streams end, Redis connections quit) and
  * exit 0.
  */
 import 'reflect-metadata';
-import { Body, Controller, Module, Param, Post } from '@nestjs/common';
+import { Body, Controller, Module, Param, Post, Query } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
@@ -30,8 +34,23 @@ class InstanceController {
   constructor(private readonly hub: SseHub) {}
 
   @Sse('sse/:channel')
-  stream(@Param('channel') channel: string, @LastEventId() lastEventId?: string) {
-    return this.hub.subscribe(channel, { lastEventId });
+  stream(@Param('channel') channel: string, @Query('user') user?: string, @LastEventId() lastEventId?: string) {
+    return this.hub.subscribe(channel, { lastEventId, ...(user && { presence: { user }, presenceKey: user }) });
+  }
+
+  @Sse('streams/:key', { method: 'POST' })
+  start(@Param('key') key: string) {
+    return this.hub.startStream(key, async function* (signal: AbortSignal) {
+      for (let i = 1; i <= 1000 && !signal.aborted; i++) {
+        await sleep(50);
+        yield { event: 'token', data: `t${i}` };
+      }
+    });
+  }
+
+  @Sse('streams/:key')
+  resume(@Param('key') key: string, @LastEventId() lastEventId?: string) {
+    return this.hub.resumeStream(key, { lastEventId });
   }
 
   @Post('publish/:channel')
@@ -53,13 +72,16 @@ async function main(): Promise<void> {
   const url = process.env.REDIS_URL || undefined;
   const keyPrefix = process.env.REDIS_KEY_PREFIX || undefined;
   const heartbeat = Number(process.env.HEARTBEAT_MS ?? 15_000);
+  const leaseMs = Number(process.env.LEASE_MS ?? 10_000);
+  const instanceTimeoutMs = Number(process.env.INSTANCE_TIMEOUT_MS ?? 15_000);
 
   @Module({
     imports: [
       SseModule.forRoot({
         heartbeat,
         store: new RedisHubStore({ url, keyPrefix }),
-        transport: new RedisHubTransport({ url, keyPrefix }),
+        transport: new RedisHubTransport({ url, keyPrefix, instanceTimeoutMs }),
+        resumable: { leaseMs },
       }),
     ],
     controllers: [InstanceController],

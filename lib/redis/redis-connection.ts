@@ -4,11 +4,14 @@
  * rejects instead of waiting; and start-up fails with a message naming the URL when Redis cannot
  * be reached.
  */
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
+
+/** An ioredis client: a single node (or Sentinel), or a Cluster. */
+export type RedisClient = Redis | Cluster;
 
 export interface RedisHubConnectionOptions {
-  /** An ioredis client of the app's (single node, Sentinel, or TLS); the hub never closes it. */
-  client?: Redis;
+  /** An ioredis client of the app's (single node, Sentinel, TLS, or a `Cluster`); the hub never closes it. */
+  client?: RedisClient;
   /** Where Redis runs when no `client` is given. Default `redis://127.0.0.1:6379`. */
   url?: string;
   /** Prefix of every key and pub/sub channel; becomes the Cluster hash tag `{keyPrefix}`. Default `sse`. */
@@ -44,7 +47,7 @@ export class RedisLink {
   private lastError: unknown;
 
   private constructor(
-    readonly client: Redis,
+    readonly client: RedisClient,
     readonly owned: boolean,
     readonly where: string,
   ) {
@@ -78,11 +81,11 @@ export class RedisLink {
 
   /** A second connection like this one (pub/sub needs its own), owned by the caller; it queues commands while reconnecting. */
   duplicate(): RedisLink {
-    return new RedisLink(
-      this.client.duplicate({ lazyConnect: true, enableOfflineQueue: true, maxRetriesPerRequest: null }),
-      true,
-      this.where,
-    );
+    const client =
+      this.client instanceof Cluster
+        ? this.client.duplicate(undefined, { lazyConnect: true, enableOfflineQueue: true })
+        : this.client.duplicate({ lazyConnect: true, enableOfflineQueue: true, maxRetriesPerRequest: null });
+    return new RedisLink(client, true, this.where);
   }
 
   /** Connects (when owned) and checks Redis answers; throws RedisUnreachableError naming where. */
@@ -124,7 +127,7 @@ export class RedisLink {
   }
 }
 
-function waitReady(client: Redis): Promise<void> {
+function waitReady(client: RedisClient): Promise<void> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`not ready after 10 s (status ${client.status})`)), 10_000);
     client.once('ready', () => {
@@ -134,7 +137,8 @@ function waitReady(client: Redis): Promise<void> {
   });
 }
 
-function describeClient(client: Redis): string {
+function describeClient(client: RedisClient): string {
+  if (client instanceof Cluster) return 'a Redis Cluster';
   const { host, port, path } = client.options ?? {};
   return path ? `unix:${path}` : `${host ?? '?'}:${port ?? '?'}`;
 }

@@ -7,7 +7,7 @@
  * announces the `leave`s it owed. All keys are under the hub's hash tag.
  */
 import { Logger } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection.js';
 import type { SsePresenceBook, SsePresenceEntry } from '../hub/presence.js';
 import type { RedisKeys } from './redis-keys.js';
 import { RedisScript } from './redis-script.js';
@@ -98,7 +98,7 @@ export class RedisPresence implements SsePresenceBook {
   private readonly orphanListeners = new Set<(channels: string[], data: unknown) => void>();
 
   constructor(
-    private readonly client: () => Redis,
+    private readonly client: () => RedisClient,
     private readonly keys: RedisKeys,
     private readonly instanceId: string,
     private readonly timeoutMs: number,
@@ -232,5 +232,5 @@ export class RedisPresence implements SsePresenceBook {
 }
 
 function warn(what: string): (err: unknown) => void {
-  return (err) => logger.warn(`Redis presence: could not ${what}: ${(err as Error).message}`);
+  return (err) => logger.warn(`RedisClient presence: could not ${what}: ${(err as Error).message}`);
 }

@@ -4,7 +4,7 @@
  * (the instance died) reads as orphaned, and one follower's instance takes it over to record
  * the end. Times are Redis server time, so instances' clocks do not matter.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection.js';
 import type { SseStreamLeases, StreamState, StreamStatus } from '../resumable/stream-leases.js';
 import type { RedisKeys } from './redis-keys.js';
 import { RedisScript } from './redis-script.js';
@@ -67,7 +67,7 @@ export class RedisStreamLeases implements SseStreamLeases {
   readonly shared = true;
 
   constructor(
-    private readonly client: () => Redis,
+    private readonly client: () => RedisClient,
     private readonly keys: RedisKeys,
   ) {}
 
