@@ -6,6 +6,7 @@
 import { Controller, Module, Param, type Type } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { LastEventId, Sse, SseHub, SseModule, SSE_GAP_EVENT, type SseHistoryOptions } from '../lib/index.js';
+import { Redis } from 'ioredis';
 import { RedisHubStore, RedisHubTransport } from '../lib/redis/index.js';
 import { parseSse, recordEventSource } from './support/event-source.js';
 import { PLATFORMS, startApp, type Platform, type RunningApp } from './support/platforms.js';
@@ -44,6 +45,16 @@ function redisModule(keyPrefix: string, url = REDIS_URL, history?: SseHistoryOpt
   })
   class RedisHubModule {}
   return RedisHubModule;
+}
+
+/** Cuts every pub/sub connection of a Redis (the instances' subscriptions): ioredis reconnects them. */
+async function killSubscriptions(url: string): Promise<void> {
+  const admin = new Redis(url);
+  try {
+    await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
+  } finally {
+    admin.disconnect();
+  }
 }
 
 const other = (platform: Platform): Platform => (platform === 'express' ? 'fastify' : 'express');
@@ -250,6 +261,53 @@ describe('hub on Redis: Redis unreachable or restarted', () => {
       await a?.close();
       await b?.close();
       await redis?.stop();
+    });
+
+    it("after the instances' subscriptions drop and come back: no copy, nothing from before a stream opened", async () => {
+      redis = await PrivateRedis.start();
+      const keyPrefix = uniquePrefix('reconnect');
+      a = await startApp(platform, redisModule(keyPrefix, redis.url));
+      b = await startApp(other(platform), redisModule(keyPrefix, redis.url));
+      const hubB = b.app.get(SseHub);
+      const ids: string[] = [];
+      for (let n = 1; n <= 5; n++) ids.push(await hubB.publish('room', n));
+      const resumed = await openRaw(`${a.url}/sub/room`, { headers: { 'last-event-id': ids[1]! } });
+      const live = await openRaw(`${a.url}/sub/room`);
+      open.push(resumed, live);
+      await resumed.waitFor(() => datas(resumed).length === 3);
+      await killSubscriptions(redis.url);
+      for (let n = 6; n <= 8; n++) await hubB.publish('room', n);
+      await resumed.waitFor(() => datas(resumed).length >= 6, 5000);
+      await live.waitFor(() => datas(live).length >= 3, 5000);
+      await hubB.publish('room', 9);
+      await resumed.waitFor(() => datas(resumed).length >= 7, 5000);
+      expect(datas(resumed)).toEqual(['3', '4', '5', '6', '7', '8', '9']);
+      await live.waitFor(() => datas(live).length >= 4, 5000);
+      expect(datas(live)).toEqual(['6', '7', '8', '9']);
+    });
+
+    it('ends the subscribers of a channel whose events were trimmed while the subscription was down; they resume with the gap notice', async () => {
+      redis = await PrivateRedis.start();
+      const keyPrefix = uniquePrefix('lost');
+      a = await startApp(platform, redisModule(keyPrefix, redis.url, { maxEvents: 3 }));
+      b = await startApp(other(platform), redisModule(keyPrefix, redis.url, { maxEvents: 3 }));
+      const hubB = b.app.get(SseHub);
+      const first = await hubB.publish('busy', 'first');
+      const subscriber = await openRaw(`${a.url}/sub/busy`, { headers: { 'last-event-id': first } });
+      open.push(subscriber);
+      await hubB.publish('busy', 'second');
+      await subscriber.waitFor(() => datas(subscriber).length === 1);
+      // Ten publishes while the instances reconnect their subscriptions: more than the channel keeps.
+      await killSubscriptions(redis.url);
+      for (let n = 1; n <= 10; n++) await hubB.publish('busy', `burst-${n}`);
+      await subscriber.waitForEnd(5000);
+      const resumed = await openRaw(`${a.url}/sub/busy`, { headers: { 'last-event-id': idsOf(subscriber).at(-1)! } });
+      open.push(resumed);
+      await resumed.waitFor(() => parseSse(resumed.text()).events.length >= 4);
+      expect(parseSse(resumed.text()).events.map((e) => e.event ?? e.data)).toEqual(
+        [SSE_GAP_EVENT, undefined, undefined, undefined].map((e, i) => e ?? parseSse(resumed.text()).events[i]!.data),
+      );
+      expect(datas(resumed).slice(1)).toEqual(['burst-8', 'burst-9', 'burst-10']);
     });
 
     it('keeps subscribers connected; publish() rejects while Redis is down; every resolved publish arrives once, in order', async () => {

@@ -8,9 +8,10 @@ import { EncodedFrame } from '../wire/encoded-frame.js';
 import type { HubEvent, MaybePromise } from './sse-hub-store.js';
 import type { SseHubTransport } from './sse-hub-transport.js';
 import { isPromise } from '../source/is-promise.js';
+import { parseHubId, type HubIdPoint } from './hub-id.js';
 
-/** One subscription's entry point: the event and its frame, shared by every subscriber it reaches. */
-export type Deliver = (event: HubEvent, frame: EncodedFrame) => void;
+/** One subscription's entry point: the event, its frame and its parsed id (none for presence), shared by every subscriber it reaches. */
+export type Deliver = (event: HubEvent, frame: EncodedFrame, point: HubIdPoint | undefined) => void;
 
 const logger = new Logger('SseHub');
 
@@ -92,22 +93,27 @@ export class ChannelRegistry {
   private deliver(event: HubEvent): void {
     const { channels } = event;
     let frame: EncodedFrame | undefined;
+    let point: HubIdPoint | undefined;
     if (channels.length === 1) {
       const set = this.byChannel.get(channels[0]!);
       if (!set) return;
       frame = frameOf(event);
-      for (const deliver of set) deliver(event, frame);
+      point = event.id === '' ? undefined : parseHubId(event.id);
+      for (const deliver of set) deliver(event, frame, point);
       return;
     }
     const reached = new Set<Deliver>();
     for (const channel of channels) {
       const set = this.byChannel.get(channel);
       if (!set) continue;
-      frame ??= frameOf(event);
+      if (!frame) {
+        frame = frameOf(event);
+        point = event.id === '' ? undefined : parseHubId(event.id);
+      }
       for (const deliver of set) {
         if (reached.has(deliver)) continue;
         reached.add(deliver);
-        deliver(event, frame);
+        deliver(event, frame, point);
       }
     }
   }

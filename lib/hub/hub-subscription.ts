@@ -1,7 +1,8 @@
 /**
  * One subscriber: replay what the store holds after its Last-Event-ID (paced by its socket),
  * then live events, with no gap and no duplicate. It listens before it reads the history: live
- * events that arrive meanwhile wait, and a live copy of a replayed event is dropped.
+ * events that arrive meanwhile wait, and any stored event not after the newest one it took (a
+ * live copy of a replayed event) is dropped.
  */
 import { encodeFields } from '../wire/encode-frame.js';
 import { EncodedFrame } from '../wire/encoded-frame.js';
@@ -9,6 +10,7 @@ import { frameOf, type ChannelRegistry, type Deliver } from './channel-registry.
 import type { HubSink } from './hub-source.js';
 import type { HubEvent, HubReplay, SseHubStore } from './sse-hub-store.js';
 import { isPromise } from '../source/is-promise.js';
+import { compareHubIds, parseHubId, type HubIdPoint } from './hub-id.js';
 
 /**
  * Event name of the notice a resuming subscriber gets when the store no longer holds everything
@@ -53,7 +55,8 @@ export interface SubscriptionPlan<T> {
 export interface SubscriptionHost {
   readonly registry: ChannelRegistry;
   readonly store: SseHubStore;
-  readonly subscribers: Set<HubSink>;
+  /** Open subscriptions and their channels. */
+  readonly subscribers: Map<HubSink, readonly string[]>;
 }
 
 function gapFrame(lastEventId: string, channels: readonly string[]): EncodedFrame<SseGapNotice> {
@@ -64,8 +67,11 @@ function gapFrame(lastEventId: string, channels: readonly string[]): EncodedFram
 export class HubSubscription<T> {
   /** Live events waiting while the replay is read and written. */
   private pending: Array<[HubEvent, EncodedFrame]> | undefined;
-  /** Ids replayed: a live copy of one of them (a publish racing the read) is dropped. */
-  private replayed: Set<string> | undefined;
+  /**
+   * The newest stored id this subscriber has taken: ids arrive in order, so one not after it is a
+   * copy (a live copy of a replayed event, or one a remote transport read again) and is dropped.
+   */
+  private newest: HubIdPoint | undefined;
   private live = false;
   private stopped = false;
   /** Paced subscriptions: the socket is full, live events are left in the store meanwhile. */
@@ -82,7 +88,7 @@ export class HubSubscription<T> {
   /** Starts receiving; returns the detach function. */
   start(): () => void {
     const { host, plan } = this;
-    host.subscribers.add(this.sink as HubSink);
+    host.subscribers.set(this.sink as HubSink, plan.channels);
     const listening = host.registry.register(plan.channels, this.deliver);
     if (!listening) {
       this.begin();
@@ -123,12 +129,12 @@ export class HubSubscription<T> {
     if (this.live) this.plan.onEnd?.();
   }
 
-  private readonly deliver: Deliver = (event, frame) => {
+  private readonly deliver: Deliver = (event, frame, point) => {
     if (this.pending) {
       this.pending.push([event, frame]);
       return;
     }
-    if (this.lagging || !this.isNew(event)) return;
+    if (this.lagging || !this.isNew(event, point)) return;
     if (!this.plan.paced || !this.sink.drained) {
       this.emit(event, frame, false);
       return;
@@ -165,7 +171,6 @@ export class HubSubscription<T> {
     if (this.sink.closed || this.stopped) return;
     if (!held.complete && after !== null) this.sink.next(gapFrame(after, this.plan.channels) as EncodedFrame<T>);
     if (!(await this.writeAll(held.events.map((event) => [event, frameOf(event)])))) return;
-    this.replayed = new Set(held.events.map((event) => event.id));
     // Live events queued meanwhile (the array grows while a write waits for the socket); the
     // switch to live happens in the same synchronous step as the last of them is written.
     await this.writeAll(this.pending ?? [], () => {
@@ -180,7 +185,7 @@ export class HubSubscription<T> {
    */
   private async writeAll(events: Array<[HubEvent, EncodedFrame]>, then?: () => void): Promise<boolean> {
     for (const [event, frame] of events) {
-      if (!this.isNew(event)) continue;
+      if (!this.isNew(event, event.id === '' ? undefined : parseHubId(event.id))) continue;
       if (this.emit(event, frame, true)) continue;
       if (this.sink.closed || this.stopped || !this.sink.drained || !(await this.sink.drained())) return false;
     }
@@ -189,11 +194,11 @@ export class HubSubscription<T> {
     return true;
   }
 
-  /** False for a live copy of a replayed event; the first new id ends the check (ids arrive in order). */
-  private isNew(event: HubEvent): boolean {
-    if (!this.replayed || event.id === '') return true;
-    if (this.replayed.has(event.id)) return false;
-    this.replayed = undefined;
+  /** False for a stored event not after the newest taken (a copy); true takes it. Unstored events (presence) are always new. */
+  private isNew(event: HubEvent, point: HubIdPoint | undefined): boolean {
+    if (event.id === '' || !point) return true;
+    if (this.newest && compareHubIds(point, this.newest) <= 0) return false;
+    this.newest = point;
     return true;
   }
 

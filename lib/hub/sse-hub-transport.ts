@@ -18,6 +18,8 @@ export interface SseHubTransport {
    */
   watch?(channel: string): MaybePromise<void>;
   unwatch?(channel: string): MaybePromise<void>;
+  /** Channels whose events this instance may have missed (a remote transport that was cut off): the hub ends their subscribers so that they resume. */
+  onLost?(listener: (channels: string[]) => void): () => void;
   /** Presence and subscription counts across instances (default: this process's). */
   readonly presence?: SsePresenceBook;
   /** A message to every instance, this one included (stop a resumable stream where it runs). */

@@ -74,11 +74,12 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
   private readonly serializer: SseSerializer;
   private readonly registry: ChannelRegistry;
   private readonly presence: SsePresenceBook;
-  private readonly subscribers = new Set<HubSink>();
+  private readonly subscribers = new Map<HubSink, readonly string[]>();
   private readonly host: SubscriptionHost;
   private readonly resumable: ResumableStreams;
   private readonly stopListening: () => void;
   private readonly stopOrphans: (() => void) | undefined;
+  private readonly stopLost: (() => void) | undefined;
   private readonly countOf = (channel?: string): number => this.connections(channel);
   private closed = false;
 
@@ -94,6 +95,7 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
     this.registry = new ChannelRegistry(this.transport);
     this.presence = this.transport.presence ?? new PresenceRoster();
     this.stopOrphans = this.presence.onOrphanedLeave?.((channels, data) => this.announce(channels, SSE_LEAVE_EVENT, data));
+    this.stopLost = this.transport.onLost?.((channels) => this.endSubscribers(channels));
     this.host = { registry: this.registry, store: this.store, subscribers: this.subscribers };
     this.stopListening = this.transport.subscribe((event) => this.registry.dispatch(event));
     this.resumable = new ResumableStreams(
@@ -231,7 +233,8 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
     // Before the subscribers end: a shared book takes this instance's share back in one step.
     await Promise.resolve(this.presence.retire?.()).catch(logPresenceError);
     this.stopOrphans?.();
-    for (const subscriber of [...this.subscribers]) subscriber.complete();
+    this.stopLost?.();
+    for (const subscriber of [...this.subscribers.keys()]) subscriber.complete();
     this.subscribers.clear();
     this.registry.clear();
     this.presence.clear();
@@ -243,13 +246,30 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
 
   /** Connects the store and the transport (Redis): `app.init()` fails, saying why, when they cannot. */
   async onModuleInit(): Promise<void> {
-    await this.store.connect?.();
-    await this.transport.connect?.();
+    try {
+      await this.store.connect?.();
+      await this.transport.connect?.();
+    } catch (err) {
+      // What did connect is let go, so that a failed start-up leaves nothing holding the process open.
+      await Promise.allSettled([Promise.resolve(this.transport.close?.()), Promise.resolve(this.store.close?.())]);
+      throw err;
+    }
   }
 
   /** After the streams got their farewell (SseStreamRegistry runs in onModuleDestroy). */
   async onApplicationShutdown(): Promise<void> {
     await this.close();
+  }
+
+  /**
+   * The transport may have missed events of these channels: their subscribers end, so that their
+   * clients reconnect with their Last-Event-ID and get what is held, or the gap notice.
+   */
+  private endSubscribers(channels: readonly string[]): void {
+    const lost = new Set(channels);
+    for (const [sink, subscribed] of [...this.subscribers]) {
+      if (subscribed.some((channel) => lost.has(channel))) sink.complete();
+    }
   }
 
   private follow<T>(plan: SubscriptionPlan<T>): HubSource<T> {

@@ -19,6 +19,8 @@ export interface RedisHubConnectionOptions {
 }
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+/** A command of a connection made from a URL rejects after this long without an answer. */
+const COMMAND_TIMEOUT_MS = 5_000;
 
 /** Start-up could not reach Redis. */
 export class RedisUnreachableError extends Error {
@@ -75,7 +77,15 @@ export class RedisLink {
     if (typeof url !== 'string' || !/^rediss?:\/\//.test(url)) {
       throw new TypeError(`new ${what}(): url is ${JSON.stringify(url)}; expected redis://host:port (or rediss:// for TLS).`);
     }
-    const client = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    const client = new Redis(url, {
+      lazyConnect: true,
+      // Fail fast while Redis is down (a publish rejects, never waits), never send a command twice
+      // after a reconnect (an append would be stored twice), and give up on a silent connection.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      autoResendUnfulfilledCommands: false,
+      commandTimeout: COMMAND_TIMEOUT_MS,
+    });
     return new RedisLink(client, true, redactUrl(url));
   }
 

@@ -11,12 +11,8 @@ import { checkHistoryOptions, type HistoryBounds } from '../hub/history-bounds.j
 import { decodeEntry, encodeHeader } from './redis-event-codec.js';
 import { RedisLink, type RedisHubConnectionOptions } from './redis-connection.js';
 import { RedisKeys } from './redis-keys.js';
-import { RedisScript } from './redis-script.js';
-import { APPEND_SCRIPT, READ_SCRIPT } from './redis-scripts.js';
+import { appendScript, readScript } from './redis-scripts.js';
 import { RedisStreamLeases } from './redis-stream-leases.js';
-
-const appendScript = new RedisScript(APPEND_SCRIPT);
-const readScript = new RedisScript(READ_SCRIPT);
 
 export interface RedisHubStoreOptions extends RedisHubConnectionOptions {
   /** Bounds of the history, as for the in-memory store (`maxBytes` excepted: Redis memory is bounded by maxEvents × maxChannels and idleChannelMs). */
@@ -82,7 +78,7 @@ export class RedisHubStore implements SseHubStore {
       [keys.clock, keys.channels, keys.gone, keys.goneIds, ...channels.map((channel) => keys.history(channel))],
       [
         finite(input.maxEvents ?? bounds.maxEvents),
-        bounds.maxAgeMs ?? 0,
+        ageOf(bounds.maxAgeMs),
         finite(bounds.maxChannels),
         finite(bounds.idleChannelMs),
         header,
@@ -112,7 +108,7 @@ export class RedisHubStore implements SseHubStore {
     const reply = (await readScript.run(
       this.link.client,
       [keys.clock, keys.channels, keys.gone, keys.goneIds, ...list.map((channel) => keys.history(channel))],
-      [after, bounds.maxAgeMs ?? 0, finite(bounds.idleChannelMs), finite(bounds.maxChannels), keys.historyPrefix, ...list],
+      [after, ageOf(bounds.maxAgeMs), finite(bounds.idleChannelMs), finite(bounds.maxChannels), keys.historyPrefix, ...list],
     )) as ReadReply;
     const [known, ...perChannel] = reply;
     let complete = bounds.maxEvents > 0;
@@ -143,6 +139,11 @@ export class RedisHubStore implements SseHubStore {
   async close(): Promise<void> {
     await this.link.close();
   }
+}
+
+/** maxAgeMs for the scripts: 0 is "no age limit". */
+function ageOf(maxAgeMs: number | undefined): number {
+  return maxAgeMs === undefined || maxAgeMs === Infinity ? 0 : maxAgeMs;
 }
 
 /** Redis scripts take numbers; "no bound" is 0 for times and a large count for channels. */

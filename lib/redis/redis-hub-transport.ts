@@ -8,13 +8,14 @@
  */
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { compareHubIds, parseHubId, type HubIdPoint } from '../hub/hub-id.js';
+import { compareHubIds, formatHubId, parseHubId, type HubIdPoint } from '../hub/hub-id.js';
 import type { HubEvent } from '../hub/sse-hub-store.js';
 import type { SseHubTransport } from '../hub/sse-hub-transport.js';
 import { decodeEntry, decodeMessage, sentMessage } from './redis-event-codec.js';
 import { RedisLink, type RedisHubConnectionOptions } from './redis-connection.js';
 import { PUBLISHED_IN } from './redis-hub-store.js';
 import { RedisKeys } from './redis-keys.js';
+import { readScript } from './redis-scripts.js';
 import { DEFAULT_INSTANCE_TIMEOUT_MS, RedisPresence } from './redis-presence.js';
 
 export interface RedisHubTransportOptions extends RedisHubConnectionOptions {
@@ -41,6 +42,9 @@ export class RedisHubTransport implements SseHubTransport {
   private readonly sub: RedisLink;
   private readonly listeners = new Set<(event: HubEvent) => void>();
   private readonly watched = new Map<string, Promise<void>>();
+  /** Per watched channel: the newest id when its subscription was confirmed (a catch-up reads from there at the earliest). */
+  private readonly watchedFrom = new Map<string, HubIdPoint>();
+  private readonly lostListeners = new Set<(channels: string[]) => void>();
   private readonly nonces = new Set<string>();
   private readonly signalListeners = new Set<(message: string) => void>();
   private nonceSeq = 0;
@@ -50,6 +54,7 @@ export class RedisHubTransport implements SseHubTransport {
   /** While catching up after a reconnect: messages wait here. */
   private held: string[] | undefined;
   private everReady = false;
+  private catchUpAgain = false;
   private closed = false;
 
   constructor(options: RedisHubTransportOptions = {}) {
@@ -103,7 +108,12 @@ export class RedisHubTransport implements SseHubTransport {
   watch(channel: string): Promise<void> {
     let pending = this.watched.get(channel);
     if (!pending) {
-      pending = this.sub.client.subscribe(this.keys.events(channel)).then(() => undefined);
+      pending = this.sub.client
+        .subscribe(this.keys.events(channel))
+        .then(() => this.link.client.hmget(this.keys.clock, 'ms', 'seq'))
+        .then(([ms, seq]) => {
+          if (this.watched.get(channel) === pending) this.watchedFrom.set(channel, { ms: Number(ms ?? 0), seq: Number(seq ?? 0) });
+        });
       this.watched.set(channel, pending);
       pending.catch(() => {
         if (this.watched.get(channel) === pending) this.watched.delete(channel);
@@ -114,7 +124,20 @@ export class RedisHubTransport implements SseHubTransport {
 
   async unwatch(channel: string): Promise<void> {
     if (!this.watched.delete(channel)) return;
+    this.watchedFrom.delete(channel);
     await this.sub.client.unsubscribe(this.keys.events(channel));
+  }
+
+  /**
+   * Channels whose events this instance may have missed (its subscription was down longer than
+   * their history reaches back, or the history could not be read): the hub ends their
+   * subscribers, which reconnect with their Last-Event-ID and get the gap notice.
+   */
+  onLost(listener: (channels: string[]) => void): () => void {
+    this.lostListeners.add(listener);
+    return () => {
+      this.lostListeners.delete(listener);
+    };
   }
 
   /** Sends a message to every instance, this one included (stop a resumable stream where it runs). */
@@ -197,24 +220,54 @@ export class RedisHubTransport implements SseHubTransport {
     }
   }
 
-  /** Stored events after `after` on `channels`, in id order; retried while the command connection reconnects. */
-  private async readMissed(channels: string[], after: string): Promise<HubEvent[]> {
+  /**
+   * Stored events after each channel's start, in id order, and the channels that lost events
+   * after their start (trimmed, forgotten); retried while the command connection reconnects.
+   */
+  private async readMissed(starts: Map<string, HubIdPoint>): Promise<{ events: HubEvent[]; lost: string[] }> {
     const deadline = Date.now() + CATCH_UP_PATIENCE_MS;
+    const { keys } = this;
     for (;;) {
       try {
-        const pipeline = this.link.client.pipeline();
-        for (const channel of channels) pipeline.xrange(this.keys.history(channel), `(${after}`, '+');
-        const byId = new Map<string, HubEvent>();
-        for (const [err, entries] of (await pipeline.exec()) ?? []) {
-          if (err) throw err;
-          for (const [id, fields] of entries as Array<[string, string[]]>) {
-            if (!byId.has(id)) byId.set(id, decodeEntry(id, fieldOf(fields, 'h'), fieldOf(fields, 'b')));
+        const channels = [...starts.keys()];
+        const replies = await Promise.all(
+          channels.map((channel) =>
+            readScript.run(
+              this.link.client,
+              [keys.clock, keys.channels, keys.gone, keys.goneIds, keys.history(channel)],
+              // No bounds applied here: the store applies them on its own reads and appends.
+              [formatHubId(starts.get(channel)!), 0, 0, Number.MAX_SAFE_INTEGER, keys.historyPrefix, channel],
+            ),
+          ),
+        );
+        const byId = new Map<string, { event: HubEvent; point: HubIdPoint }>();
+        const lost: string[] = [];
+        replies.forEach((reply, i) => {
+          const [known, [dropped, entries]] = reply as [number, [string | null, Array<[string, string[]]>]];
+          const start = starts.get(channels[i]!)!;
+          const droppedPoint = dropped && dropped !== '0-0' ? parseHubId(dropped) : undefined;
+          // Same data set and something after the start is gone: those subscribers missed it.
+          if (known === 1 && droppedPoint && compareHubIds(droppedPoint, start) > 0) lost.push(channels[i]!);
+          for (const [id, fields] of entries) {
+            if (byId.has(id)) continue;
+            byId.set(id, { event: decodeEntry(id, fieldOf(fields, 'h'), fieldOf(fields, 'b')), point: parseHubId(id)! });
           }
-        }
-        return [...byId.values()].sort((a, b) => compareHubIds(parseHubId(a.id)!, parseHubId(b.id)!));
+        });
+        const events = [...byId.values()].sort((a, b) => compareHubIds(a.point, b.point)).map((entry) => entry.event);
+        return { events, lost };
       } catch (err) {
         if (this.closed || Date.now() > deadline) throw err;
         await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+  }
+
+  private lose(channels: string[]): void {
+    for (const listener of [...this.lostListeners]) {
+      try {
+        listener(channels);
+      } catch (err) {
+        logger.error(`A hub lost-events listener threw: ${(err as Error).message}`);
       }
     }
   }
@@ -232,25 +285,52 @@ export class RedisHubTransport implements SseHubTransport {
    * arrive during the read wait, and copies are dropped by id.
    */
   private async catchUp(): Promise<void> {
-    if (this.held) return;
+    if (this.held) {
+      // Reconnected again while catching up: once more after this one, from where it got to.
+      this.catchUpAgain = true;
+      return;
+    }
     this.held = [];
     try {
       // Commands on one connection run in order: after this answer the re-subscriptions are active.
       await this.sub.client.ping();
-      const after = this.lastSeenId;
-      const channels = [...this.watched.keys()];
-      if (after !== undefined && channels.length > 0) {
-        for (const event of await this.readMissed(channels, after)) {
+    } catch {
+      // The subscriber connection dropped again: its next 'ready' catches up.
+      this.release();
+      return;
+    }
+    try {
+      const starts = new Map<string, HubIdPoint>();
+      for (const [channel, from] of this.watchedFrom) {
+        starts.set(channel, this.lastSeen && compareHubIds(this.lastSeen, from) > 0 ? this.lastSeen : from);
+      }
+      if (starts.size > 0) {
+        const { events, lost } = await this.readMissed(starts);
+        // First: their subscribers end before anything after the gap reaches them, so that their
+        // Last-Event-ID is from before it and their resume gets the gap notice.
+        if (lost.length > 0) this.lose(lost);
+        for (const event of events) {
           this.see(event.id);
           this.emit(event);
         }
       }
     } catch (err) {
-      logger.error(`Redis transport: could not read what was published while disconnected: ${(err as Error).message}`);
-    } finally {
-      const held = this.held ?? [];
-      this.held = undefined;
-      for (const message of held) this.handle(message);
+      logger.error(
+        `Redis transport: could not read what was published while disconnected (${(err as Error).message}); its subscribers are ended so that they resume.`,
+      );
+      this.lose([...this.watched.keys()]);
+    }
+    this.release();
+  }
+
+  /** Delivers what arrived during a catch-up (copies are dropped by id), or catches up once more. */
+  private release(): void {
+    const held = this.held ?? [];
+    this.held = undefined;
+    for (const message of held) this.handle(message);
+    if (this.catchUpAgain && !this.closed) {
+      this.catchUpAgain = false;
+      void this.catchUp();
     }
   }
 }

@@ -96,6 +96,12 @@ export class RedisPresence implements SsePresenceBook {
   private flushTimer: NodeJS.Timeout | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private readonly orphanListeners = new Set<(channels: string[], data: unknown) => void>();
+  /** This instance's share as it should be in Redis: rebuilt if Redis dropped it (a missed heartbeat, lost data). */
+  private readonly mine = new Map<string, { channel: string; key: string; data: string; connections: number }>();
+  /** Channels whose subscription counts this instance reported. */
+  private readonly reported = new Set<string>();
+  private beats = 0;
+  private closed = false;
 
   constructor(
     private readonly client: () => RedisClient,
@@ -116,10 +122,21 @@ export class RedisPresence implements SsePresenceBook {
 
   async join(channels: readonly string[], key: string, data: unknown): Promise<string[]> {
     const keys = [...channels.map((channel) => this.keys.presence(channel)), this.share];
-    return (await join.run(this.client(), keys, [key, JSON.stringify(data) ?? 'null', ...channels])) as string[];
+    const json = JSON.stringify(data) ?? 'null';
+    const first = (await join.run(this.client(), keys, [key, json, ...channels])) as string[];
+    for (const channel of channels) {
+      const entry = this.mine.get(`${channel}\n${key}`);
+      if (entry) entry.connections++;
+      else this.mine.set(`${channel}\n${key}`, { channel, key, data: json, connections: 1 });
+    }
+    return first;
   }
 
   async leave(channels: readonly string[], key: string): Promise<{ channels: string[]; data: unknown }> {
+    for (const channel of channels) {
+      const entry = this.mine.get(`${channel}\n${key}`);
+      if (entry && --entry.connections <= 0) this.mine.delete(`${channel}\n${key}`);
+    }
     const keys = [...channels.map((channel) => this.keys.presence(channel)), this.share];
     const [data, last] = (await leave.run(this.client(), keys, [key, ...channels])) as [string | null, string[]];
     return { channels: last, data: data ? (JSON.parse(data) as unknown) : undefined };
@@ -142,7 +159,7 @@ export class RedisPresence implements SsePresenceBook {
   async countConnections(channel?: string): Promise<number> {
     await this.flush();
     const client = this.client();
-    const alive = await client.zrangebyscore(this.keys.instances, Date.now() - this.timeoutMs, '+inf');
+    const alive = await client.zrangebyscore(this.keys.instances, Date.now(), '+inf');
     if (alive.length === 0) return this.count?.(channel) ?? 0;
     const pipeline = client.pipeline();
     for (const instance of alive) pipeline.hget(this.countsOf(instance), channel ?? '');
@@ -152,6 +169,7 @@ export class RedisPresence implements SsePresenceBook {
   }
 
   countsChanged(channels: readonly string[], count: (channel?: string) => number): void {
+    if (this.closed) return;
     this.count = count;
     for (const channel of channels) this.dirty.add(channel);
     this.dirty.add('');
@@ -167,13 +185,16 @@ export class RedisPresence implements SsePresenceBook {
     };
   }
 
-  /** Stops announcing; what this instance counted goes at once (its subscribers were ended). */
+  /** Stops announcing and reporting (the app closes). */
   clear(): void {
+    this.closed = true;
     clearInterval(this.heartbeat);
     clearTimeout(this.flushTimer);
     this.heartbeat = undefined;
     this.flushTimer = undefined;
     this.dirty.clear();
+    this.mine.clear();
+    this.reported.clear();
   }
 
   /**
@@ -197,12 +218,28 @@ export class RedisPresence implements SsePresenceBook {
   private async beat(): Promise<void> {
     const client = this.client();
     // Instances' clocks differ a little; the timeout is far larger than that.
-    await client
+    const replies = await client
       .multi()
       .zadd(this.keys.instances, Date.now() + this.timeoutMs, this.instanceId)
       .pexpire(this.countsOf(this.instanceId), this.timeoutMs * 4)
       .exec();
+    const added = replies?.[0]?.[1] === 1;
+    // Not the first announcement, yet new: Redis had dropped this instance (it looked dead, or
+    // Redis lost its data) and its share was taken back. Put it back.
+    if (added && this.beats > 0) await this.restore();
+    this.beats++;
     await this.reapDead();
+  }
+
+  private async restore(): Promise<void> {
+    const multi = this.client().multi();
+    for (const { channel, key, data, connections } of this.mine.values()) {
+      const hash = this.keys.presence(channel);
+      multi.hincrby(hash, `n:${key}`, connections).hsetnx(hash, `d:${key}`, data).hincrby(this.share, `${channel}\n${key}`, connections);
+    }
+    await multi.exec();
+    for (const channel of this.reported) this.dirty.add(channel);
+    if (this.count) await this.flush();
   }
 
   /** Takes back the shares of instances that stopped announcing themselves; announces the leaves they owed. */
@@ -217,13 +254,18 @@ export class RedisPresence implements SsePresenceBook {
   private async flush(): Promise<void> {
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
-    if (this.dirty.size === 0 || !this.count) return;
+    if (this.dirty.size === 0 || !this.count || this.closed) return;
     const counts = this.countsOf(this.instanceId);
     const multi = this.client().multi();
     for (const channel of this.dirty) {
       const n = this.count(channel === '' ? undefined : channel);
-      if (n > 0) multi.hset(counts, channel, n);
-      else multi.hdel(counts, channel);
+      if (n > 0) {
+        multi.hset(counts, channel, n);
+        this.reported.add(channel);
+      } else {
+        multi.hdel(counts, channel);
+        this.reported.delete(channel);
+      }
     }
     this.dirty.clear();
     multi.pexpire(counts, this.timeoutMs * 4);

@@ -7,6 +7,7 @@
  * Trimming deletes entries with XDEL (not XADD MAXLEN/MINID): Redis then records the newest id
  * it dropped (`max-deleted-entry-id`), which tells a resume from before it that it missed events.
  */
+import { RedisScript } from './redis-script.js';
 
 /** Helpers shared by the scripts. KEYS[1..4]: clock, channels, gone, gone-ids. */
 const HELPERS = `
@@ -74,16 +75,25 @@ local function forget_channel(prefix, name, now)
   local floor = redis.call('HGET', CLOCK, 'goneFloor')
   if id and (not floor or cmp(id, floor) > 0) then redis.call('HSET', CLOCK, 'goneFloor', id) end
 end
--- Channels idle past idle_ms (or with everything older than max age) and the least recently
--- appended past max_channels are forgotten; a bounded amount per call.
-local function evict(prefix, now, idle_ms, max_channels)
+-- Channels idle past idle_ms and (unless max_channels is nil) the least recently appended past
+-- max_channels are forgotten, never one of \`keep\` (those just appended: scores tie within a
+-- millisecond); a bounded amount per call.
+local function evict(prefix, now, idle_ms, max_channels, keep)
   if idle_ms > 0 then
     local idle = redis.call('ZRANGEBYSCORE', CHANNELS, '-inf', '(' .. fmt(now - idle_ms), 'LIMIT', 0, 100)
     for _, name in ipairs(idle) do forget_channel(prefix, name, now) end
   end
-  local over = redis.call('ZCARD', CHANNELS) - max_channels
-  if over > 0 then
-    for _, name in ipairs(redis.call('ZRANGE', CHANNELS, 0, math.min(over, 100) - 1)) do forget_channel(prefix, name, now) end
+  if not max_channels then return end
+  local over = math.min(redis.call('ZCARD', CHANNELS) - max_channels, 100)
+  if over <= 0 then return end
+  local kept = 0
+  for _ in pairs(keep) do kept = kept + 1 end
+  for _, name in ipairs(redis.call('ZRANGE', CHANNELS, 0, over + kept - 1)) do
+    if over <= 0 then break end
+    if not keep[name] then
+      forget_channel(prefix, name, now)
+      over = over - 1
+    end
   end
 end
 `;
@@ -108,7 +118,8 @@ else
 end
 local id = fmt(ms) .. '-' .. fmt(seq)
 redis.call('HSET', CLOCK, 'ms', fmt(ms), 'seq', fmt(seq))
-evict(hist_prefix, now, idle_ms, max_channels)
+-- Idle channels first (one coming back starts out knowing what it lost); the count after the append, as in memory.
+evict(hist_prefix, now, idle_ms, nil, {})
 local message = 's' .. id .. '\\n' .. header .. body
 for i = 5, #KEYS do
   local key, name = KEYS[i], ARGV[i + 4]
@@ -127,6 +138,9 @@ for i = 5, #KEYS do
   end
   redis.call('PUBLISH', ev_prefix .. name, message)
 end
+local appended = {}
+for i = 5, #KEYS do appended[ARGV[i + 4]] = true end
+evict(hist_prefix, now, 0, max_channels, appended)
 return id
 `;
 
@@ -139,7 +153,7 @@ return id
 export const READ_SCRIPT = `${HELPERS}
 local after, max_age, idle_ms, max_channels, hist_prefix = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
 local now = now_ms()
-evict(hist_prefix, now, idle_ms, max_channels)
+evict(hist_prefix, now, idle_ms, max_channels, {})
 local clock = redis.call('HMGET', CLOCK, 'born', 'ms', 'seq', 'goneFloor')
 local known = 0
 local start = '-'
@@ -166,3 +180,6 @@ for i = 5, #KEYS do
 end
 return out
 `;
+
+export const appendScript = new RedisScript(APPEND_SCRIPT);
+export const readScript = new RedisScript(READ_SCRIPT);

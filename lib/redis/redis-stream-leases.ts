@@ -5,7 +5,7 @@
  * the end. Times are Redis server time, so instances' clocks do not matter.
  */
 import type { RedisClient } from './redis-connection.js';
-import type { SseStreamLeases, StreamState, StreamStatus } from '../resumable/stream-leases.js';
+import { RESUMABLE_CHANNEL_PREFIX, type SseStreamLeases, type StreamState, type StreamStatus } from '../resumable/stream-leases.js';
 import type { RedisKeys } from './redis-keys.js';
 import { RedisScript } from './redis-script.js';
 
@@ -20,18 +20,26 @@ local function fmt(n) return string.format('%d', n) end
 
 /** KEYS: state. ARGV: owner, leaseMs, keepMs. */
 const claim = new RedisScript(`${NOW}
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  -- The same claim sent twice (a client that re-sends after a reconnect) is still this owner's.
+  local held = redis.call('HMGET', KEYS[1], 'owner', 'status')
+  return (held[1] == ARGV[1] and held[2] == 'running') and 1 or 0
+end
 redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'status', 'running', 'until', fmt(now + tonumber(ARGV[2])))
 redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]) + tonumber(ARGV[3]))
 return 1
 `);
 
-/** KEYS: state. ARGV: owner, leaseMs, keepMs. */
+/** KEYS: state, recording. ARGV: owner, leaseMs, keepMs. Returns 1 renewed, 0 held by another owner or ended, -1 gone. */
 const renew = new RedisScript(`${NOW}
 local state = redis.call('HMGET', KEYS[1], 'owner', 'status')
+if not state[1] then return -1 end
 if state[1] ~= ARGV[1] or state[2] ~= 'running' then return 0 end
 redis.call('HSET', KEYS[1], 'until', fmt(now + tonumber(ARGV[2])))
-redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]) + tonumber(ARGV[3]))
+local keep = tonumber(ARGV[2]) + tonumber(ARGV[3])
+redis.call('PEXPIRE', KEYS[1], keep)
+-- A producer whose instance dies unnoticed leaves nothing behind for long: its recording goes too.
+if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('PEXPIRE', KEYS[2], keep) end
 return 1
 `);
 
@@ -75,8 +83,10 @@ export class RedisStreamLeases implements SseStreamLeases {
     return (await claim.run(this.client(), [this.keys.stream(key)], [owner, leaseMs, ORPHAN_KEEP_MS])) === 1;
   }
 
-  async renew(key: string, owner: string, leaseMs: number): Promise<boolean> {
-    return (await renew.run(this.client(), [this.keys.stream(key)], [owner, leaseMs, ORPHAN_KEEP_MS])) === 1;
+  async renew(key: string, owner: string, leaseMs: number): Promise<boolean | undefined> {
+    const recording = this.keys.history(RESUMABLE_CHANNEL_PREFIX + key);
+    const renewed = (await renew.run(this.client(), [this.keys.stream(key), recording], [owner, leaseMs, ORPHAN_KEEP_MS])) as number;
+    return renewed === -1 ? undefined : renewed === 1;
   }
 
   async finish(key: string, owner: string, channel: string, end: StreamState, ttlMs: number): Promise<void> {

@@ -16,7 +16,7 @@ import type { SseResumableOptions } from '../hub/sse-hub-options.js';
 import type { HubEvent, HubEventInput, MaybePromise } from '../hub/sse-hub-store.js';
 import { SseOptionsError } from '../errors.js';
 import { isPromise } from '../source/is-promise.js';
-import { LocalStreamLeases, type SseStreamLeases, type StreamState, type StreamStatus } from './stream-leases.js';
+import { LocalStreamLeases, RESUMABLE_CHANNEL_PREFIX, type SseStreamLeases, type StreamState, type StreamStatus } from './stream-leases.js';
 import { resolveSource } from '../source/resolve-source.js';
 import { SSE_ERROR_EVENT } from '../sse.constants.js';
 import { publicError } from '../stream/stream-errors.js';
@@ -37,8 +37,7 @@ export interface ResumeStreamOptions {
 
 /** Event name of the marker recorded when `stopStream()` stops a producer. */
 export const SSE_STOPPED_EVENT = 'stopped';
-/** Prefix of the hub channels that hold recordings; a channel of the app's cannot start with it. */
-export const RESUMABLE_CHANNEL_PREFIX = 'sse-stream:';
+export { RESUMABLE_CHANNEL_PREFIX };
 
 export const DEFAULT_STREAM_TTL_MS = 5 * 60 * 1000;
 export const DEFAULT_MAX_STREAMS = 1000;
@@ -100,6 +99,8 @@ export class ResumableStreams {
   private readonly running = new Map<string, RunningStream>();
   /** Keys run by another instance that clients here follow: checked for a dead owner. */
   private readonly watched = new Set<string>();
+  /** Watched keys seen orphaned once: ended if still orphaned at the next check. */
+  private readonly suspects = new Set<string>();
   private watchdog: NodeJS.Timeout | undefined;
   private readonly owner = randomUUID();
   private readonly leases: SseStreamLeases;
@@ -243,10 +244,16 @@ export class ResumableStreams {
     Promise.resolve(this.leases.renew(stream.key, this.owner, this.leaseMs)).then(
       (held) => {
         if (held || stream.status !== 'running') return;
-        // Another instance took it over (this one was unreachable too long): stop producing.
-        this.logger.warn(`Resumable stream '${stream.key}': its lease was lost; stopping its producer here.`);
-        stream.status = 'error';
         stream.controller.abort('lease lost');
+        if (held === undefined) {
+          // The store lost the lease (Redis lost its data): nobody else will end it; this instance does.
+          this.logger.warn(`Resumable stream '${stream.key}': its lease is gone from the store; ending it with an error.`);
+          this.finish(stream, 'error', new HttpException('The stream was interrupted; start it again.', HttpStatus.SERVICE_UNAVAILABLE));
+          return;
+        }
+        // Another instance took it over (this one was unreachable too long) and recorded its end.
+        this.logger.warn(`Resumable stream '${stream.key}': another instance took its lease over; stopping its producer here.`);
+        stream.status = 'error';
         this.release(stream);
       },
       (err: unknown) => this.logger.warn(`Resumable stream '${stream.key}': could not renew its lease: ${(err as Error).message}`),
@@ -336,21 +343,40 @@ export class ResumableStreams {
     stream.status = status;
     stream.tail = stream.tail
       .catch(() => undefined)
-      .then(async () => {
-        const event = await this.recordEnd(stream.channel, status, error);
-        if (status !== 'complete') stream.lastVisibleId = event.id;
-      })
-      .catch((err: unknown) => {
-        const failure = err instanceof Error ? err : new Error(String(err));
-        this.logger.error(`Resumable stream '${stream.key}': could not record its end: ${failure.message}`, failure.stack);
-      })
-      .then(async () => {
-        await this.leases.finish(stream.key, this.owner, stream.channel, { status, lastVisibleId: stream.lastVisibleId }, stream.ttlMs);
-      })
-      .catch((err: unknown) => {
-        this.logger.error(`Resumable stream '${stream.key}': could not record its end in its lease: ${(err as Error).message}`);
-      })
+      .then(() =>
+        this.retrying(stream.key, 'record its end', async (attempt) => {
+          // A marker that was stored before a failed lease write is not recorded again.
+          if (attempt === 0 || stream.lastVisibleId === undefined || status === 'complete') {
+            const event = await this.recordEnd(stream.channel, status, error);
+            if (status !== 'complete') stream.lastVisibleId = event.id;
+          }
+          await this.leases.finish(stream.key, this.owner, stream.channel, { status, lastVisibleId: stream.lastVisibleId }, stream.ttlMs);
+        }),
+      )
+      .then(() => undefined)
       .finally(() => this.release(stream));
+  }
+
+  /**
+   * Runs `step` until it succeeds, a few times over about two leases (the store may be back by
+   * then); a stream whose end is never recorded would leave its followers waiting.
+   */
+  private async retrying(key: string, what: string, step: (attempt: number) => Promise<void>): Promise<boolean> {
+    const attempts = this.leases.shared ? 6 : 1;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await step(attempt);
+        return true;
+      } catch (err) {
+        const failure = err instanceof Error ? err : new Error(String(err));
+        // Closing: one attempt, so that app.close() never waits on a store that is down.
+        if (attempt + 1 >= attempts || this.closed) {
+          this.logger.error(`Resumable stream '${key}': could not ${what}: ${failure.message}`, failure.stack);
+          return false;
+        }
+        await new Promise((resolve) => setTimeout(resolve, Math.max(50, Math.floor(this.leaseMs / 3))));
+      }
+    }
   }
 
   private release(stream: RunningStream): void {
@@ -378,12 +404,25 @@ export class ResumableStreams {
     this.watchdog.unref();
   }
 
+  /**
+   * A running key whose lease ran out is ended only when it is still orphaned one check later: an
+   * owner that was merely cut off from the store renews within a third of its lease once the store
+   * answers again, faster than that.
+   */
   private async checkOwners(): Promise<void> {
     for (const key of [...this.watched]) {
       try {
         const state = await this.leases.state(key);
-        if (state?.status !== 'running') this.watched.delete(key);
-        else if (state.orphaned) await this.endOrphan(key, 'error');
+        if (state?.status !== 'running') {
+          this.watched.delete(key);
+          this.suspects.delete(key);
+        } else if (!state.orphaned) {
+          this.suspects.delete(key);
+        } else if (!this.suspects.has(key)) {
+          this.suspects.add(key);
+        } else if (await this.endOrphan(key, 'error')) {
+          this.suspects.delete(key);
+        }
       } catch (err) {
         this.logger.warn(`Resumable stream '${key}': could not check its producer: ${(err as Error).message}`);
       }
@@ -394,16 +433,20 @@ export class ResumableStreams {
     }
   }
 
-  /** The instance running `key` went away: record the end its clients wait for. */
+  /** The instance running `key` went away: record the end its clients wait for. True once recorded. */
   private async endOrphan(key: string, status: 'error' | 'stopped'): Promise<boolean> {
     if (!(await this.leases.takeOver(key, this.owner, this.leaseMs))) return false;
-    this.watched.delete(key);
     const channel = RESUMABLE_CHANNEL_PREFIX + key;
     this.logger.warn(`Resumable stream '${key}': the instance running it went away; its clients get an error event.`);
     const gone = new HttpException('The server running this stream went away; start it again.', HttpStatus.SERVICE_UNAVAILABLE);
-    const event = await this.recordEnd(channel, status, gone);
-    await this.leases.finish(key, this.owner, channel, { status, lastVisibleId: event.id }, this.ttlMs);
-    return true;
+    let lastVisibleId: string | undefined;
+    const ended = await this.retrying(key, 'record the end of a stream whose instance went away', async () => {
+      lastVisibleId ??= (await this.recordEnd(channel, status, gone)).id;
+      await this.leases.finish(key, this.owner, channel, { status, lastVisibleId }, this.ttlMs);
+    });
+    // Watched until it is recorded: a later check takes it over again (the lease taken here runs out).
+    if (ended) this.watched.delete(key);
+    return ended;
   }
 
   private forget(key: string): void {

@@ -5,6 +5,9 @@
  */
 import type { MaybePromise } from '../hub/sse-hub-store.js';
 
+/** Prefix of the hub channels that hold recordings; a channel of the app's cannot start with it. */
+export const RESUMABLE_CHANNEL_PREFIX = 'sse-stream:';
+
 export type StreamStatus = 'running' | 'complete' | 'error' | 'stopped';
 
 export interface StreamState {
@@ -21,8 +24,8 @@ export interface SseStreamLeases {
   readonly shared: boolean;
   /** Takes `key` for `owner`: false when it is held (running somewhere, or ended within its ttl). */
   claim(key: string, owner: string, leaseMs: number): MaybePromise<boolean>;
-  /** Extends the lease; false when `owner` no longer holds it. */
-  renew(key: string, owner: string, leaseMs: number): MaybePromise<boolean>;
+  /** Extends the lease; false when another owner holds it (or it ended), `undefined` when it is gone (the store lost it). */
+  renew(key: string, owner: string, leaseMs: number): MaybePromise<boolean | undefined>;
   /** Records the end; the state and the recording of `channel` go `ttlMs` later. */
   finish(key: string, owner: string, channel: string, state: StreamState, ttlMs: number): MaybePromise<void>;
   /** `undefined` when the key is unknown or expired. */

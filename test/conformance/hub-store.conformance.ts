@@ -171,6 +171,14 @@ export function describeHubStore(name: string, factory: StoreFactory): void {
       expect(await store.readAfter(['a'], a2.id)).toMatchObject({ complete: true });
     });
 
+    it('never forgets the channel being appended to for maxChannels', async () => {
+      const store = await open({ maxChannels: 1 });
+      await store.append(input('first', 1));
+      const kept = await store.append(input('second', 2));
+      expect(ids((await store.readAfter(['second'], null)).events)).toEqual([kept.id]);
+      expect((await store.readAfter(['first'], null)).events).toEqual([]);
+    });
+
     it('forgets a channel idle for idleChannelMs, with the gap reported', async () => {
       const store = await open({ idleChannelMs: 50 });
       const first = await store.append(input('idle', 1));
