@@ -7,7 +7,8 @@ function preview(text: string, max = 200): string {
 
 /**
  * The server answered with a status other than 200 (and other than 204, which ends the
- * iteration normally). Like `EventSource`, the client does not retry: a 401 stays a 401.
+ * iteration normally) that the client does not retry: a 401 stays a 401. (408, 429 and 5xx but
+ * 501 are retried; after `maxRetries` of them in a row the last one is this error.)
  *
  * @example catch (err) { if (err instanceof SseHttpError && err.status === 401) await login(); }
  */
@@ -28,7 +29,7 @@ export class SseHttpError extends SseError {
         `${body ? `: ${preview(body)}` : ''}. ` +
         (status === 401 || status === 403
           ? 'Send the credentials the route expects (the `headers` option, e.g. Authorization).'
-          : 'Check the URL, the method and the route; the client does not retry on HTTP errors.'),
+          : 'Check the URL, the method and the route; the client does not retry this status.'),
     );
   }
 }
@@ -80,6 +81,26 @@ export class SseConnectionError extends SseError {
       `Could not connect to ${url} after ${attempts} attempt${attempts === 1 ? '' : 's'}` +
         `${cause ? ` (${cause.message})` : ''}. Check that the server is up, or raise \`maxRetries\`.`,
       options,
+    );
+  }
+}
+
+/**
+ * The server sent a line or an event larger than `maxEventBytes` (a runaway stream, or a line
+ * without an end): the iteration ends rather than buffer it. Nothing past the limit was held.
+ */
+export class SseEventTooLargeError extends SseError {
+  override name = 'SseEventTooLargeError';
+  constructor(
+    readonly url: string,
+    /** The limit, `maxEventBytes`. */
+    readonly maxEventBytes: number,
+    /** Bytes of the line or event when it passed the limit (at least this large). */
+    readonly size: number,
+  ) {
+    super(
+      `${url} sent a line or event of more than ${maxEventBytes} bytes (maxEventBytes); the stream was closed instead of buffering it. ` +
+        'Raise `maxEventBytes` if the server really sends events this large.',
     );
   }
 }

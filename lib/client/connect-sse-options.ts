@@ -8,7 +8,10 @@ export type SseRequestHeaders = HeadersInit | (() => HeadersInit | Promise<Heade
 
 /** Passed to `onRetry` before each wait for a reconnect. */
 export interface SseRetryInfo {
-  /** 0 after a stream that was open ended or broke; 1, 2, ... for failed attempts in a row. */
+  /**
+   * 0 after a stream that delivered events ended or broke; 1, 2, ... for failed attempts in a row
+   * (no response, a retryable status, or a stream that ended before its first event).
+   */
   failures: number;
   /** How long the client waits before the next attempt. */
   delayMs: number;
@@ -16,6 +19,10 @@ export interface SseRetryInfo {
   lastEventId: string;
   /** The network error, when there was one (a stream the server ended cleanly has none). */
   error?: unknown;
+  /** The HTTP status that is retried (408, 429, 5xx but 501), when it was one. */
+  status?: number;
+  /** The server's `Retry-After`, in ms, when it sent one with that status. */
+  retryAfterMs?: number;
 }
 
 export interface ConnectSseOptions {
@@ -33,10 +40,22 @@ export interface ConnectSseOptions {
   json?: boolean;
   /** Reconnection delay until the server sends `retry:`. Default `3000`, as browsers use. */
   retry?: number;
-  /** Cap of the exponential backoff after failed attempts in a row. Default `30000`. */
+  /** Floor of every wait, also of a server's `retry:` (a `retry: 0` cannot make clients spin). Default `100`. */
+  minRetryDelay?: number;
+  /** Cap of every wait: a server's `retry:` and the exponential backoff after failed attempts in a row. Default `30000`. */
   maxRetryDelay?: number;
-  /** Failed attempts in a row (no response) before the iteration rejects with `SseConnectionError`. Default `Infinity`. */
+  /** Cap of a `Retry-After` the client honours (a longer one is waited this long). Default `60000`. */
+  maxRetryAfter?: number;
+  /**
+   * Failed attempts in a row before the iteration rejects: with `SseConnectionError` (no
+   * response) or the last `SseHttpError` (a retryable status). Default `Infinity`.
+   */
   maxRetries?: number;
+  /**
+   * Largest line or event (bytes) the client buffers; past it the iteration rejects with
+   * `SseEventTooLargeError`. Default 16 MiB.
+   */
+  maxEventBytes?: number;
   /** Reconnect when the stream ends or breaks. Default `true`; `false` ends the iteration with the response. */
   reconnect?: boolean;
   /** Called with each response that opens the stream (status 200, `text/event-stream`); a returned promise is awaited. */
@@ -48,4 +67,7 @@ export interface ConnectSseOptions {
 }
 
 export const DEFAULT_RETRY_MS = 3000;
+export const DEFAULT_MIN_RETRY_DELAY_MS = 100;
 export const DEFAULT_MAX_RETRY_DELAY_MS = 30_000;
+export const DEFAULT_MAX_RETRY_AFTER_MS = 60_000;
+export const DEFAULT_MAX_EVENT_BYTES = 16 * 1024 * 1024;

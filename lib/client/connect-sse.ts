@@ -4,12 +4,21 @@
  * typed error where `EventSource` would only fire an opaque `error` event.
  */
 import { linkedController } from './abort-link.js';
-import { SseConnectionError, SseContentTypeError, SseHttpError, SseJsonError } from './client-errors.js';
-import { DEFAULT_MAX_RETRY_DELAY_MS, DEFAULT_RETRY_MS, type ConnectSseOptions } from './connect-sse-options.js';
+import { SseConnectionError, SseContentTypeError, SseEventTooLargeError, SseHttpError, SseJsonError } from './client-errors.js';
+import {
+  DEFAULT_MAX_EVENT_BYTES,
+  DEFAULT_MAX_RETRY_AFTER_MS,
+  DEFAULT_MAX_RETRY_DELAY_MS,
+  DEFAULT_MIN_RETRY_DELAY_MS,
+  DEFAULT_RETRY_MS,
+  type ConnectSseOptions,
+} from './connect-sse-options.js';
 import { createEventStreamDecoder } from './event-stream-decoder.js';
 import { lastEventIdHeader } from './last-event-id-header.js';
 import { readBodyText } from './read-body-text.js';
-import { reconnectDelay, sleep } from './reconnect-delay.js';
+import { EventSizeGuard } from './event-size-guard.js';
+import { reconnectDelay, retryAfterDelay, sleep } from './reconnect-delay.js';
+import { isRetryableStatus, parseRetryAfter } from './retry-after.js';
 import type { SseMessage, SseMessageOf, SseTextEventMap } from './sse-message.js';
 
 /**
@@ -27,10 +36,12 @@ export interface SseStream<TMessage> extends AsyncIterableIterator<TMessage, voi
 
 /**
  * Connects to a Server-Sent Events endpoint and yields its events, reconnecting with
- * `Last-Event-ID` when the stream ends or breaks. The iteration ends normally on HTTP 204;
- * it rejects with {@link SseHttpError} on another non-200 status, {@link SseContentTypeError}
- * when the body is not `text/event-stream`, and {@link SseConnectionError} after `maxRetries`
- * failed attempts in a row. The event map type argument types `data` per event name; it is a
+ * `Last-Event-ID` when the stream ends or breaks. The iteration ends normally on HTTP 204. It
+ * retries 408, 429 and 5xx but 501 (after their `Retry-After`, else with backoff), and rejects
+ * with {@link SseHttpError} on another status, {@link SseContentTypeError} when the body is not
+ * `text/event-stream`, {@link SseEventTooLargeError} on a line or event over `maxEventBytes`, and
+ * {@link SseConnectionError} (or the last `SseHttpError`) after `maxRetries` failed attempts in a
+ * row. The event map type argument types `data` per event name; it is a
  * promise you make about the server, not a runtime check.
  *
  * @example
@@ -49,6 +60,7 @@ export function connectSse<TEvents extends SseTextEventMap<TEvents> = Record<str
 ): SseStream<SseMessageOf<TEvents>>;
 export function connectSse(url: string | URL, options?: ConnectSseOptions): SseStream<SseMessage<string, unknown>>;
 export function connectSse(url: string | URL, options: ConnectSseOptions = {}): SseStream<SseMessage<string, unknown>> {
+  checkOptions(options);
   const stop = new AbortController();
   const state = { lastEventId: options.lastEventId ?? '' };
   const messages = consume(String(url), options, stop.signal, state);
@@ -68,6 +80,30 @@ export function connectSse(url: string | URL, options: ConnectSseOptions = {}): 
     [Symbol.asyncIterator]: () => stream,
   };
   return stream;
+}
+
+const NUMERIC_OPTIONS = ['retry', 'minRetryDelay', 'maxRetryDelay', 'maxRetryAfter', 'maxRetries', 'maxEventBytes'] as const;
+
+/** A bad number would make the client spin or never reconnect: refused before any request. */
+function checkOptions(options: ConnectSseOptions): void {
+  for (const name of NUMERIC_OPTIONS) {
+    const value = options[name];
+    if (value === undefined) continue;
+    const integer = name === 'maxRetries' || name === 'maxEventBytes';
+    if (
+      typeof value !== 'number' ||
+      Number.isNaN(value) ||
+      value < (name === 'maxEventBytes' ? 1 : 0) ||
+      (integer && !Number.isInteger(value) && value !== Infinity)
+    ) {
+      throw new TypeError(
+        `connectSse(url, { ${name} }): ${name} is ${String(value)}; expected a ${integer ? 'whole ' : ''}number${name === 'maxEventBytes' ? ' of bytes, at least 1' : ' of ms, 0 or more'}.`,
+      );
+    }
+  }
+  if ((options.minRetryDelay ?? DEFAULT_MIN_RETRY_DELAY_MS) > (options.maxRetryDelay ?? DEFAULT_MAX_RETRY_DELAY_MS)) {
+    throw new TypeError('connectSse(url, options): minRetryDelay is larger than maxRetryDelay.');
+  }
 }
 
 function isEventStream(contentType: string): boolean {
@@ -102,7 +138,10 @@ async function* consume(
   const fetchFn = options.fetch ?? globalThis.fetch;
   const userSignal = options.signal;
   const maxRetries = options.maxRetries ?? Infinity;
+  const minRetryDelay = options.minRetryDelay ?? DEFAULT_MIN_RETRY_DELAY_MS;
   const maxRetryDelay = options.maxRetryDelay ?? DEFAULT_MAX_RETRY_DELAY_MS;
+  const maxRetryAfter = Math.max(options.maxRetryAfter ?? DEFAULT_MAX_RETRY_AFTER_MS, minRetryDelay);
+  const maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
   let retry = options.retry ?? DEFAULT_RETRY_MS;
   let failures = 0;
   const run = linkedController([stop, userSignal]);
@@ -136,40 +175,57 @@ async function* consume(
         if (stopped()) return;
         failures++;
         if (failures > maxRetries || options.reconnect === false) throw new SseConnectionError(url, failures, { cause: fetchError });
-        await pause(failures, fetchError);
+        await pause({ failures, error: fetchError });
         continue;
       }
 
       let streamError: unknown;
+      let delivered = false;
+      /** A retryable status: its Retry-After (ms), if any. */
+      let retryStatus: { status: number; retryAfterMs: number | undefined } | undefined;
       try {
         // 204 is how a server says "do not reconnect" (an @Sse() handler returning null).
         if (response.status === 204) return;
         if (response.status !== 200) {
-          throw new SseHttpError(url, response.status, response.statusText, response.headers, await readBodyText(response));
-        }
-        const contentType = response.headers.get('content-type') ?? '';
-        if (!isEventStream(contentType) || !response.body) throw new SseContentTypeError(url, response.status, contentType);
-        failures = 0;
-        await options.onOpen?.(response);
+          const error = new SseHttpError(url, response.status, response.statusText, response.headers, await readBodyText(response));
+          // 503/429 (maxConnections, connectionsPerKey, an overloaded proxy) and the like are
+          // retried after their Retry-After; other statuses are final, as for EventSource.
+          if (!isRetryableStatus(response.status) || options.reconnect === false) throw error;
+          failures++;
+          if (failures > maxRetries) throw error;
+          retryStatus = { status: response.status, retryAfterMs: parseRetryAfter(response.headers.get('retry-after')) };
+        } else {
+          const contentType = response.headers.get('content-type') ?? '';
+          if (!isEventStream(contentType) || !response.body) throw new SseContentTypeError(url, response.status, contentType);
+          await options.onOpen?.(response);
 
-        const decoder = createEventStreamDecoder({ lastEventId: state.lastEventId, retry, onRetry: (ms) => (retry = ms) });
-        const reader = response.body.getReader();
-        for (;;) {
-          let chunk: ReadableStreamReadResult<Uint8Array>;
-          try {
-            chunk = await reader.read();
-          } catch (error) {
-            // The connection broke (server gone, socket reset) or we aborted it: see stopped() below.
-            streamError = error;
-            break;
+          const decoder = createEventStreamDecoder({ lastEventId: state.lastEventId, retry, onRetry: (ms) => (retry = ms) });
+          const guard = new EventSizeGuard(maxEventBytes);
+          const reader = response.body.getReader();
+          for (;;) {
+            let chunk: ReadableStreamReadResult<Uint8Array>;
+            try {
+              chunk = await reader.read();
+            } catch (error) {
+              // The connection broke (server gone, socket reset) or we aborted it: see stopped() below.
+              streamError = error;
+              break;
+            }
+            // Counted before it is decoded: a runaway line is refused, never held. The events
+            // before it in the same chunk are still handed out.
+            const over = chunk.done ? undefined : guard.push(chunk.value);
+            const batch = chunk.done ? decoder.end() : decoder.push(over ? chunk.value.subarray(0, over.within) : chunk.value);
+            for (const message of batch) {
+              const out = options.json ? parseData(url, message) : message;
+              state.lastEventId = message.lastEventId;
+              // The stream works: what fails next starts a new count.
+              delivered = true;
+              failures = 0;
+              yield out;
+            }
+            if (over) throw new SseEventTooLargeError(url, maxEventBytes, over.size);
+            if (chunk.done) break;
           }
-          const batch = chunk.done ? decoder.end() : decoder.push(chunk.value);
-          for (const message of batch) {
-            const out = options.json ? parseData(url, message) : message;
-            state.lastEventId = message.lastEventId;
-            yield out;
-          }
-          if (chunk.done) break;
         }
       } finally {
         // Closes the socket whatever happened, also when the consumer left at a `yield`:
@@ -178,19 +234,42 @@ async function* consume(
         attempt.unlink();
       }
       if (stopped()) return;
+      if (retryStatus) {
+        await pause({ failures, ...retryStatus });
+        continue;
+      }
       if (options.reconnect === false) {
         if (streamError !== undefined) throw streamError;
         return;
       }
-      await pause(0, streamError);
+      if (!delivered) {
+        // Answered 200 and ended (or broke) before any event: a failed attempt, so it backs off
+        // instead of looping.
+        failures++;
+        if (failures > maxRetries) {
+          throw new SseConnectionError(url, failures, { cause: streamError ?? new Error('the stream ended before its first event') });
+        }
+      }
+      await pause({ failures: delivered ? 0 : failures, error: streamError });
     }
   } finally {
     run.unlink();
   }
 
-  async function pause(failuresInARow: number, error: unknown): Promise<void> {
-    const delayMs = reconnectDelay(retry, failuresInARow, maxRetryDelay);
-    options.onRetry?.({ failures: failuresInARow, delayMs, lastEventId: state.lastEventId, ...(error !== undefined && { error }) });
+  async function pause(why: { failures: number; error?: unknown; status?: number; retryAfterMs?: number }): Promise<void> {
+    const { failures: failuresInARow, error, status, retryAfterMs } = why;
+    const delayMs =
+      retryAfterMs !== undefined
+        ? retryAfterDelay(retryAfterMs, minRetryDelay, maxRetryAfter)
+        : reconnectDelay({ retryMs: retry, minDelayMs: minRetryDelay, maxDelayMs: maxRetryDelay }, failuresInARow);
+    options.onRetry?.({
+      failures: failuresInARow,
+      delayMs,
+      lastEventId: state.lastEventId,
+      ...(error !== undefined && { error }),
+      ...(status !== undefined && { status }),
+      ...(retryAfterMs !== undefined && { retryAfterMs }),
+    });
     await sleep(delayMs, run.controller.signal);
   }
 }

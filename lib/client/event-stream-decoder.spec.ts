@@ -1,5 +1,4 @@
 import { createEventStreamDecoder } from './event-stream-decoder.js';
-import { reconnectDelay } from './reconnect-delay.js';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
@@ -60,15 +59,5 @@ describe('createEventStreamDecoder', () => {
     const messages = decoder.push(bytes(': hi\nretry: 25\n\ndata: a\n\n'));
     expect(decoder.comments).toEqual(['hi']);
     expect(messages).toEqual([{ event: 'message', data: 'a', id: undefined, lastEventId: '', retry: 25 }]);
-  });
-});
-
-describe('reconnectDelay', () => {
-  it('waits retry as is after an open stream, then doubles with jitter up to the cap', () => {
-    expect(reconnectDelay(3000, 0, 30_000)).toBe(3000);
-    expect(reconnectDelay(1000, 1, 30_000, () => 1)).toBe(1000);
-    expect(reconnectDelay(1000, 3, 30_000, () => 1)).toBe(4000);
-    expect(reconnectDelay(1000, 3, 30_000, () => 0)).toBe(2000);
-    expect(reconnectDelay(1000, 50, 30_000, () => 1)).toBe(30_000);
   });
 });
