@@ -330,13 +330,22 @@ class LimitedController {
     await new Promise((resolve) => setTimeout(resolve, 600));
     yield 'out';
   }
+
+  @Sse('per-user', {
+    connectionsPerKey: { key: (req) => (req as { headers: Record<string, string | undefined> }).headers['x-user'], max: 1 },
+  })
+  async *perUser() {
+    yield 'in';
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    yield 'out';
+  }
 }
 
 @Module({
   imports: [
     SseModule.forRoot({
       heartbeat: false,
-      maxConnections: 1,
+      maxConnections: 2,
       retryAfterSeconds: 1,
       retry: 10,
     }),
@@ -346,21 +355,45 @@ class LimitedController {
 class LimitedModule {}
 
 describe.each(PLATFORMS)('connectSse and our own server agree on 503 Retry-After (%s)', (platform) => {
-  it('a client turned away past maxConnections comes back after Retry-After and gets its stream', async () => {
+  it('a second tab of a user turned away by connectionsPerKey (429) comes back after Retry-After', async () => {
     const running = await startApp(platform, LimitedModule);
     try {
-      const first = connectSse(`${running.url}/limited`, { reconnect: false });
+      const headers = { 'x-user': 'ann' };
+      const first = connectSse(`${running.url}/per-user`, { reconnect: false, headers });
       const iterator = first[Symbol.asyncIterator]();
       expect((await iterator.next()).value).toMatchObject({ data: 'in' });
       const retries: SseRetryInfo[] = [];
-      const second = collect(`${running.url}/limited`, { reconnect: true, maxRetries: 5, onRetry: (info) => retries.push(info) });
+      const second = connectSse(`${running.url}/per-user`, { headers, maxRetries: 5, onRetry: (info) => retries.push(info) });
+      const secondFirst = second[Symbol.asyncIterator]().next();
+      await until(() => retries.length >= 1, 5000, 'the 429');
+      expect(retries[0]).toMatchObject({ status: 429, retryAfterMs: 1000, failures: 1 });
+      await iterator.return?.();
+      expect((await secondFirst).value).toMatchObject({ data: 'in' });
+      await second.close();
+    } finally {
+      await running.close();
+    }
+  });
+
+  it('a client turned away past maxConnections comes back after Retry-After and gets its stream', async () => {
+    const running = await startApp(platform, LimitedModule);
+    try {
+      const holders = [
+        connectSse(`${running.url}/limited`, { reconnect: false }),
+        connectSse(`${running.url}/limited`, { reconnect: false }),
+      ];
+      const iterators = holders.map((holder) => holder[Symbol.asyncIterator]());
+      for (const iterator of iterators) expect((await iterator.next()).value).toMatchObject({ data: 'in' });
+      const retries: SseRetryInfo[] = [];
+      const third = connectSse(`${running.url}/limited`, { maxRetries: 5, onRetry: (info) => retries.push(info) });
+      const thirdFirst = third[Symbol.asyncIterator]().next();
       await until(() => retries.length >= 1, 5000, 'the 503');
       expect(retries[0]).toMatchObject({ status: 503, retryAfterMs: 1000, failures: 1 });
-      await iterator.return?.();
-      // Its stream opens after the wait; it reconnects after 'out' (the stream ends), which is fine: stop there.
-      await until(() => retries.length >= 2, 5000, 'the second stream to end');
-      expect(retries[1]).toMatchObject({ failures: 0 });
-      void second;
+      await iterators[0]!.return?.();
+      // Its stream opens after the wait.
+      expect((await thirdFirst).value).toMatchObject({ data: 'in' });
+      await third.close();
+      await iterators[1]!.return?.();
     } finally {
       await running.close();
     }
