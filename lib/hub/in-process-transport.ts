@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { HubEvent } from './sse-hub-store.js';
 import type { SseHubTransport } from './sse-hub-transport.js';
+import { Listeners, reportListenerError } from './listeners.js';
 
 /**
  * The default hub transport: delivers every publish synchronously to the listeners of this
@@ -10,13 +11,15 @@ import type { SseHubTransport } from './sse-hub-transport.js';
  * SseModule.forRoot({ transport: new InProcessTransport() }); // the default, spelled out
  */
 export class InProcessTransport implements SseHubTransport {
-  private readonly listeners = new Set<(event: HubEvent) => void>();
+  private readonly listeners: Listeners<[HubEvent]>;
 
   /**
    * @param onListenerError Called when a listener throws; the other listeners still receive the
    *   event. Default: log it.
    */
-  constructor(private readonly onListenerError: (error: unknown) => void = logListenerError) {}
+  constructor(onListenerError: (error: unknown) => void = logListenerError) {
+    this.listeners = new Listeners(onListenerError);
+  }
 
   /** Number of listeners subscribed now. */
   get listenerCount(): number {
@@ -25,25 +28,12 @@ export class InProcessTransport implements SseHubTransport {
 
   /** Hands `event` to every listener before returning. */
   publish(event: HubEvent): void {
-    // A snapshot: a listener added while this event is delivered did not exist when it was published.
-    for (const listener of [...this.listeners]) {
-      if (!this.listeners.has(listener)) continue;
-      try {
-        listener(event);
-      } catch (error) {
-        this.onListenerError(error);
-      }
-    }
+    this.listeners.emit(event);
   }
 
   /** Adds a listener; the returned function removes it (calling it twice is harmless). */
   subscribe(listener: (event: HubEvent) => void): () => void {
-    // Wrapped so that the same function subscribed twice is two subscriptions, as callers expect.
-    const entry = (event: HubEvent): void => listener(event);
-    this.listeners.add(entry);
-    return () => {
-      this.listeners.delete(entry);
-    };
+    return this.listeners.add(listener);
   }
 
   close(): void {
@@ -52,8 +42,4 @@ export class InProcessTransport implements SseHubTransport {
 }
 
 const logger = new Logger('SseHub');
-
-function logListenerError(error: unknown): void {
-  const err = error instanceof Error ? error : new Error(String(error));
-  logger.error(`A hub listener threw: ${err.message}`, err.stack);
-}
+const logListenerError = reportListenerError((message, stack) => logger.error(message, stack), 'listener');

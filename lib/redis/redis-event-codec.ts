@@ -4,6 +4,7 @@
  * serialized once, by the publishing instance; the receiving instance only prepends the id line.
  * JSON never holds a raw newline, so the header splits on them. Pure.
  */
+import { compareHubIds, parseHubId, type HubIdPoint } from '../hub/hub-id.js';
 import type { HubEvent, HubEventInput } from '../hub/sse-hub-store.js';
 
 /** A message published by the store's append script: `s<id>\n<header><body>`. */
@@ -65,6 +66,29 @@ function toEvent(id: string, header: Header, frame: string): HubEvent {
 /** A Stream entry (its `h` and `b` fields) as an event. */
 export function decodeEntry(id: string, header: string, body: string): HubEvent {
   return toEvent(id, decodeHeader(header, 0), `id: ${id}\n${body}`);
+}
+
+/** A Stream entry as XRANGE returns it: its id and its fields (`h`, `b`). */
+export type StreamEntry = [id: string, fields: string[]];
+
+/** Entries read from several channels' streams, as events: each once (an event on two channels is in both), in id order. */
+export function decodeEntries(lists: ReadonlyArray<readonly StreamEntry[]>): HubEvent[] {
+  const byId = new Map<string, { event: HubEvent; point: HubIdPoint }>();
+  for (const entries of lists) {
+    for (const [id, fields] of entries) {
+      if (byId.has(id)) continue;
+      let header = '';
+      let body = '';
+      for (let i = 0; i < fields.length; i += 2) {
+        if (fields[i] === 'h') header = fields[i + 1]!;
+        else if (fields[i] === 'b') body = fields[i + 1]!;
+      }
+      byId.set(id, { event: decodeEntry(id, header, body), point: parseHubId(id)! });
+    }
+  }
+  const held = [...byId.values()];
+  if (lists.length > 1) held.sort((a, b) => compareHubIds(a.point, b.point));
+  return held.map((entry) => entry.event);
 }
 
 /** The message the append script publishes for a stored event (built in Lua; this is its JS twin, for tests). */

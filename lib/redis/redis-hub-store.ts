@@ -8,7 +8,7 @@ import type { SseHistoryOptions } from '../hub/sse-hub-options.js';
 import type { HubEvent, HubEventInput, HubReplay, SseHubStore } from '../hub/sse-hub-store.js';
 import { compareHubIds, parseHubId, type HubIdPoint } from '../hub/hub-id.js';
 import { checkHistoryOptions, type HistoryBounds } from '../hub/history-bounds.js';
-import { decodeEntry, encodeHeader } from './redis-event-codec.js';
+import { decodeEntries, encodeHeader, type StreamEntry } from './redis-event-codec.js';
 import { RedisLink, type RedisHubConnectionOptions } from './redis-connection.js';
 import { RedisKeys } from './redis-keys.js';
 import { appendScript, readScript } from './redis-scripts.js';
@@ -22,8 +22,7 @@ export interface RedisHubStoreOptions extends RedisHubConnectionOptions {
 /** Marks an event whose append script already published it on this key space (the transport then sends nothing). */
 export const PUBLISHED_IN = Symbol('nest-event-stream/redis published in');
 
-type Entry = [id: string, fields: string[]];
-type ReadReply = [known: number, ...channels: Array<[lost: string | null, entries: Entry[]]>];
+type ReadReply = [known: number, ...channels: Array<[lost: string | null, entries: StreamEntry[]]>];
 
 const BEFORE_ALL: HubIdPoint = { ms: -1, seq: 0 };
 
@@ -114,15 +113,11 @@ export class RedisHubStore implements SseHubStore {
     let complete = bounds.maxEvents > 0;
     const from = lastEventId === null ? BEFORE_ALL : known === 1 ? point! : BEFORE_ALL;
     if (lastEventId !== null && known !== 1) complete = false;
-    const byId = new Map<string, HubEvent>();
-    for (const [lost, entries] of perChannel) {
+    for (const [lost] of perChannel) {
       const lostPoint = lost && lost !== '0-0' ? parseHubId(lost) : undefined;
       if (lostPoint && compareHubIds(lostPoint, from) > 0) complete = false;
-      for (const [id, fields] of entries) if (!byId.has(id)) byId.set(id, decodeFields(id, fields));
     }
-    const events = [...byId.values()];
-    if (perChannel.length > 1) events.sort((a, b) => compareHubIds(parseHubId(a.id)!, parseHubId(b.id)!));
-    return { events, complete };
+    return { events: decodeEntries(perChannel.map(([, entries]) => entries)), complete };
   }
 
   async forget(channel: string): Promise<void> {
@@ -149,14 +144,4 @@ function ageOf(maxAgeMs: number | undefined): number {
 /** Redis scripts take numbers; "no bound" is 0 for times and a large count for channels. */
 function finite(value: number): number {
   return value === Infinity ? Number.MAX_SAFE_INTEGER : value;
-}
-
-function decodeFields(id: string, fields: string[]): HubEvent {
-  let header = '';
-  let body = '';
-  for (let i = 0; i < fields.length; i += 2) {
-    if (fields[i] === 'h') header = fields[i + 1]!;
-    else if (fields[i] === 'b') body = fields[i + 1]!;
-  }
-  return decodeEntry(id, header, body);
 }

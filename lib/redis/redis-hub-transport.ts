@@ -11,7 +11,8 @@ import { randomUUID } from 'node:crypto';
 import { compareHubIds, formatHubId, parseHubId, type HubIdPoint } from '../hub/hub-id.js';
 import type { HubEvent } from '../hub/sse-hub-store.js';
 import type { SseHubTransport } from '../hub/sse-hub-transport.js';
-import { decodeEntry, decodeMessage, sentMessage } from './redis-event-codec.js';
+import { Listeners, reportListenerError } from '../hub/listeners.js';
+import { decodeEntries, decodeMessage, sentMessage, type StreamEntry } from './redis-event-codec.js';
 import { RedisLink, type RedisHubConnectionOptions } from './redis-connection.js';
 import { PUBLISHED_IN } from './redis-hub-store.js';
 import { RedisKeys } from './redis-keys.js';
@@ -31,6 +32,7 @@ export interface RedisHubTransportOptions extends RedisHubConnectionOptions {
 const MAX_NONCES = 1024;
 
 const logger = new Logger('SseHub');
+const logError = (message: string, stack?: string): void => logger.error(message, stack);
 
 export class RedisHubTransport implements SseHubTransport {
   readonly keys: RedisKeys;
@@ -40,17 +42,16 @@ export class RedisHubTransport implements SseHubTransport {
   readonly presence: RedisPresence;
   private readonly link: RedisLink;
   private readonly sub: RedisLink;
-  private readonly listeners = new Set<(event: HubEvent) => void>();
+  private readonly listeners = new Listeners<[HubEvent]>(reportListenerError(logError, 'listener'));
   private readonly watched = new Map<string, Promise<void>>();
   /** Per watched channel: the newest id when its subscription was confirmed (a catch-up reads from there at the earliest). */
   private readonly watchedFrom = new Map<string, HubIdPoint>();
-  private readonly lostListeners = new Set<(channels: string[]) => void>();
+  private readonly lostListeners = new Listeners<[string[]]>(reportListenerError(logError, 'lost-events listener'));
   private readonly nonces = new Set<string>();
-  private readonly signalListeners = new Set<(message: string) => void>();
+  private readonly signalListeners = new Listeners<[string]>(reportListenerError(logError, 'signal listener'));
   private nonceSeq = 0;
   /** Newest stored id received: stored events arrive in id order, so anything not after it is a copy. */
   private lastSeen: HubIdPoint | undefined;
-  private lastSeenId: string | undefined;
   /** While catching up after a reconnect: messages wait here. */
   private held: string[] | undefined;
   private everReady = false;
@@ -80,7 +81,7 @@ export class RedisHubTransport implements SseHubTransport {
     await this.sub.client.subscribe(this.keys.control);
     // Where "new" starts: events stored before this instance listened are not its to deliver.
     const [ms, seq] = await this.link.client.hmget(this.keys.clock, 'ms', 'seq');
-    if (ms !== null && seq !== null && this.lastSeenId === undefined) this.see(`${ms}-${seq}`);
+    if (ms !== null && seq !== null && this.lastSeen === undefined) this.see(`${ms}-${seq}`);
     await this.presence.start();
   }
 
@@ -97,11 +98,7 @@ export class RedisHubTransport implements SseHubTransport {
   }
 
   subscribe(listener: (event: HubEvent) => void): () => void {
-    const entry = (event: HubEvent): void => listener(event);
-    this.listeners.add(entry);
-    return () => {
-      this.listeners.delete(entry);
-    };
+    return this.listeners.add(listener);
   }
 
   /** Resolves once Redis confirmed the subscription: from then on no publish on `channel` is missed. */
@@ -134,10 +131,7 @@ export class RedisHubTransport implements SseHubTransport {
    * subscribers, which reconnect with their Last-Event-ID and get the gap notice.
    */
   onLost(listener: (channels: string[]) => void): () => void {
-    this.lostListeners.add(listener);
-    return () => {
-      this.lostListeners.delete(listener);
-    };
+    return this.lostListeners.add(listener);
   }
 
   /** Sends a message to every instance, this one included (stop a resumable stream where it runs). */
@@ -146,10 +140,7 @@ export class RedisHubTransport implements SseHubTransport {
   }
 
   onSignal(listener: (message: string) => void): () => void {
-    this.signalListeners.add(listener);
-    return () => {
-      this.signalListeners.delete(listener);
-    };
+    return this.signalListeners.add(listener);
   }
 
   /** The command connection (for the hub's cluster-wide counts). */
@@ -169,13 +160,7 @@ export class RedisHubTransport implements SseHubTransport {
 
   private onMessage(channel: string, message: string): void {
     if (channel === this.keys.control) {
-      for (const listener of [...this.signalListeners]) {
-        try {
-          listener(message);
-        } catch (err) {
-          logger.error(`A hub signal listener threw: ${(err as Error).message}`);
-        }
-      }
+      this.signalListeners.emit(message);
       return;
     }
     if (this.held) {
@@ -199,7 +184,6 @@ export class RedisHubTransport implements SseHubTransport {
       const point = parseHubId(event.id);
       if (!point || (this.lastSeen && compareHubIds(point, this.lastSeen) <= 0)) return;
       this.lastSeen = point;
-      this.lastSeenId = event.id;
     } else if (decoded.nonce !== '') {
       if (this.nonces.has(decoded.nonce)) return;
       this.nonces.add(decoded.nonce);
@@ -209,15 +193,7 @@ export class RedisHubTransport implements SseHubTransport {
   }
 
   private emit(event: HubEvent): void {
-    for (const listener of [...this.listeners]) {
-      if (!this.listeners.has(listener)) continue;
-      try {
-        listener(event);
-      } catch (err) {
-        const error = err instanceof Error ? err : new Error(String(err));
-        logger.error(`A hub listener threw: ${error.message}`, error.stack);
-      }
-    }
+    this.listeners.emit(event);
   }
 
   /**
@@ -240,21 +216,15 @@ export class RedisHubTransport implements SseHubTransport {
             ),
           ),
         );
-        const byId = new Map<string, { event: HubEvent; point: HubIdPoint }>();
         const lost: string[] = [];
-        replies.forEach((reply, i) => {
-          const [known, [dropped, entries]] = reply as [number, [string | null, Array<[string, string[]]>]];
-          const start = starts.get(channels[i]!)!;
+        const lists = replies.map((reply, i) => {
+          const [known, [dropped, entries]] = reply as [number, [string | null, StreamEntry[]]];
           const droppedPoint = dropped && dropped !== '0-0' ? parseHubId(dropped) : undefined;
           // Same data set and something after the start is gone: those subscribers missed it.
-          if (known === 1 && droppedPoint && compareHubIds(droppedPoint, start) > 0) lost.push(channels[i]!);
-          for (const [id, fields] of entries) {
-            if (byId.has(id)) continue;
-            byId.set(id, { event: decodeEntry(id, fieldOf(fields, 'h'), fieldOf(fields, 'b')), point: parseHubId(id)! });
-          }
+          if (known === 1 && droppedPoint && compareHubIds(droppedPoint, starts.get(channels[i]!)!) > 0) lost.push(channels[i]!);
+          return entries;
         });
-        const events = [...byId.values()].sort((a, b) => compareHubIds(a.point, b.point)).map((entry) => entry.event);
-        return { events, lost };
+        return { events: decodeEntries(lists), lost };
       } catch (err) {
         if (this.closed || Date.now() > deadline) throw err;
         await new Promise((resolve) => setTimeout(resolve, 50));
@@ -263,20 +233,13 @@ export class RedisHubTransport implements SseHubTransport {
   }
 
   private lose(channels: string[]): void {
-    for (const listener of [...this.lostListeners]) {
-      try {
-        listener(channels);
-      } catch (err) {
-        logger.error(`A hub lost-events listener threw: ${(err as Error).message}`);
-      }
-    }
+    this.lostListeners.emit(channels);
   }
 
   private see(id: string): void {
     const point = parseHubId(id);
     if (!point) return;
     this.lastSeen = point;
-    this.lastSeenId = id;
   }
 
   /**
@@ -337,8 +300,3 @@ export class RedisHubTransport implements SseHubTransport {
 
 /** How long a catch-up waits for the command connection to come back too. */
 const CATCH_UP_PATIENCE_MS = 10_000;
-
-function fieldOf(fields: string[], name: string): string {
-  for (let i = 0; i < fields.length; i += 2) if (fields[i] === name) return fields[i + 1]!;
-  return '';
-}

@@ -8,6 +8,7 @@
  */
 import { Logger } from '@nestjs/common';
 import type { RedisClient } from './redis-connection.js';
+import { Listeners, reportListenerError } from '../hub/listeners.js';
 import type { SsePresenceBook, SsePresenceEntry } from '../hub/presence.js';
 import type { RedisKeys } from './redis-keys.js';
 import { RedisScript } from './redis-script.js';
@@ -95,7 +96,9 @@ export class RedisPresence implements SsePresenceBook {
   private count: ((channel?: string) => number) | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
-  private readonly orphanListeners = new Set<(channels: string[], data: unknown) => void>();
+  private readonly orphanListeners = new Listeners<[string[], unknown]>(
+    reportListenerError((message, stack) => logger.error(message, stack), 'presence listener'),
+  );
   /** This instance's share as it should be in Redis: rebuilt if Redis dropped it (a missed heartbeat, lost data). */
   private readonly mine = new Map<string, { channel: string; key: string; data: string; connections: number }>();
   /** Channels whose subscription counts this instance reported. */
@@ -179,10 +182,7 @@ export class RedisPresence implements SsePresenceBook {
   }
 
   onOrphanedLeave(listener: (channels: string[], data: unknown) => void): () => void {
-    this.orphanListeners.add(listener);
-    return () => {
-      this.orphanListeners.delete(listener);
-    };
+    return this.orphanListeners.add(listener);
   }
 
   /** Stops announcing and reporting (the app closes). */
@@ -247,7 +247,7 @@ export class RedisPresence implements SsePresenceBook {
     const left = (await reap.run(this.client(), [this.keys.instances], [this.keys.tag, Date.now()])) as string[];
     for (let i = 0; i < left.length; i += 2) {
       const data = JSON.parse(left[i + 1]!) as unknown;
-      for (const listener of [...this.orphanListeners]) listener([left[i]!], data);
+      this.orphanListeners.emit([left[i]!], data);
     }
   }
 
@@ -274,5 +274,5 @@ export class RedisPresence implements SsePresenceBook {
 }
 
 function warn(what: string): (err: unknown) => void {
-  return (err) => logger.warn(`RedisClient presence: could not ${what}: ${(err as Error).message}`);
+  return (err) => logger.warn(`Redis presence: could not ${what}: ${(err as Error).message}`);
 }

@@ -9,16 +9,20 @@
  */
 import { RedisScript } from './redis-script.js';
 
-/** Helpers shared by the scripts. KEYS[1..4]: clock, channels, gone, gone-ids. */
-const HELPERS = `
-local CLOCK, CHANNELS, GONE, GONE_IDS = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local MAX_TOMBSTONES = 10000
+/** Lua: `fmt(n)`, an integer as text (13-digit ms included), and `now_ms()`, Redis server time in ms. */
+export const LUA_TIME = `
 local function fmt(n) return string.format('%d', n) end
 local function now_ms()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
-local function parse(id)
+`;
+
+/** Helpers shared by the scripts. KEYS[1..4]: clock, channels, gone, gone-ids. */
+const HELPERS = `
+local CLOCK, CHANNELS, GONE, GONE_IDS = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local MAX_TOMBSTONES = 10000
+${LUA_TIME}local function parse(id)
   if not id then return nil end
   local d = string.find(id, '-', 1, true)
   if not d then return nil end

@@ -8,14 +8,13 @@ import type { RedisClient } from './redis-connection.js';
 import { RESUMABLE_CHANNEL_PREFIX, type SseStreamLeases, type StreamState, type StreamStatus } from '../resumable/stream-leases.js';
 import type { RedisKeys } from './redis-keys.js';
 import { RedisScript } from './redis-script.js';
+import { LUA_TIME } from './redis-scripts.js';
 
 /** A lease that nobody renews or reaps is dropped this long after it ran out. */
 const ORPHAN_KEEP_MS = 5 * 60 * 1000;
 
-const NOW = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local function fmt(n) return string.format('%d', n) end
+const NOW = `${LUA_TIME}
+local now = now_ms()
 `;
 
 /** KEYS: state. ARGV: owner, leaseMs, keepMs. */

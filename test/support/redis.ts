@@ -17,15 +17,12 @@ export function uniquePrefix(name = 't'): string {
 
 /** Deletes every key of a prefix (all under its hash tag). */
 export async function dropPrefix(prefix: string, url = REDIS_URL): Promise<void> {
+  const keys = await keysOf(prefix, url);
+  if (keys.length === 0) return;
   const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await client.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await client.scan(cursor, 'MATCH', `{${prefix}}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await client.del(...keys);
-    } while (cursor !== '0');
+    await client.del(...keys);
   } finally {
     client.disconnect();
   }
