@@ -12,6 +12,9 @@ export const BUILTIN_ID = 'nest-builtin';
 export const EXPRESS_ID = 'nest-event-stream-express';
 export const REDIS_ID = 'nest-event-stream-redis';
 export const RAW_ID = 'raw-http';
+/** The floors: Nest and the platform with no SSE library, what our own cost is measured from. */
+export const FLOOR_EXPRESS_ID = 'nest-floor-express';
+export const FLOOR_FASTIFY_ID = 'nest-floor-fastify';
 
 export const COMPETITORS: readonly Competitor[] = [
   {
@@ -37,6 +40,18 @@ export const COMPETITORS: readonly Competitor[] = [
     label: 'better-sse',
     module: 'better-sse.server.js',
     description: 'better-sse 0.16: a `Session` per request and `Channel.broadcast()` on plain `node:http`',
+  },
+  {
+    id: FLOOR_EXPRESS_ID,
+    label: 'floor: Nest @Res() (Express)',
+    module: 'nest-floor-express.server.js',
+    description: 'no library: a Nest `@Get()` route taking `@Res()` that writes the SSE head and keeps the raw response; broadcasts written like the raw writer (Express)',
+  },
+  {
+    id: FLOOR_FASTIFY_ID,
+    label: 'floor: Nest @Res() (Fastify)',
+    module: 'nest-floor-fastify.server.js',
+    description: 'the same floor on `@nestjs/platform-fastify` (`reply.hijack()`, then the raw response)',
   },
   {
     id: RAW_ID,

@@ -4,9 +4,9 @@
  * happens in source/, stream/ and connection/.
  */
 import { Inject, Injectable, Logger, Optional, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
-import { HTTP_CODE_METADATA } from '@nestjs/common/constants.js';
-import { Reflector } from '@nestjs/core';
-import { Observable } from 'rxjs';
+import { HTTP_CODE_METADATA, INTERCEPTORS_METADATA } from '@nestjs/common/constants.js';
+import { ApplicationConfig, Reflector } from '@nestjs/core';
+import { Observable, type Subscriber, type TeardownLogic } from 'rxjs';
 import { CleanUp } from './cleanup/clean-up.js';
 import { bindStreamContext } from './cleanup/stream-context.js';
 import { createConnection, createPlatformResponse } from './connection/create-connection.js';
@@ -24,6 +24,12 @@ interface RouteConfig {
   options: ResolvedStreamOptions;
   /** `@HttpCode()` given: its status stands; else a POST answers 200, not Nest's 201. */
   hasHttpCode: boolean;
+  /**
+   * No interceptor runs outside this one: once the head is out, Nest's request pipeline (its
+   * interceptor chain, router promise and disconnect watch, about 7 KB) is let go instead of
+   * being held for the stream's life. With one outside, it stays, so that it sees the stream end.
+   */
+  releasesPipeline: boolean;
 }
 
 @Injectable()
@@ -36,6 +42,7 @@ export class SseInterceptor implements NestInterceptor {
     private readonly reflector: Reflector,
     @Optional() @Inject(SSE_MODULE_OPTIONS) options?: SseModuleOptions,
     @Optional() registry?: SseStreamRegistry,
+    @Optional() private readonly appConfig?: ApplicationConfig,
   ) {
     this.options = options ?? {};
     if (!registry) {
@@ -56,64 +63,107 @@ export class SseInterceptor implements NestInterceptor {
     const http = context.switchToHttp();
     const request = http.getRequest<object>();
     const response = http.getResponse<object>();
-    const { options, hasHttpCode } = this.routeConfig(context.getHandler());
-
+    const handler = context.getHandler();
+    const controller = context.getClass();
+    const config = this.routeConfig(handler, controller);
+    // Lazy (a defer): nothing runs until the stream starts it.
+    const chain = next.handle();
+    const name = `${controller.name}.${handler.name}`;
     // Nothing is set up until Nest subscribes: an outer interceptor that answers from a cache
     // never subscribes, and must leave no stream behind.
-    return new Observable<unknown>((outer) => {
-      const platform = createPlatformResponse(request, response);
-      if (this.registry.isClosing) {
-        // A network error, never a final status: an EventSource keeps retrying and finds the next instance.
-        createConnection(platform).destroy();
-        outer.next(undefined);
-        outer.complete();
-        return undefined;
-      }
-      let key: string | undefined;
-      try {
-        key = this.registry.admit(request, platform, options);
-      } catch (err) {
-        outer.error(err);
-        return undefined;
-      }
-      if (!hasHttpCode) answerOkToPost(platform);
-      const connection = createConnection(platform);
-      const route = `${context.getClass().name}.${context.getHandler().name} (${connection.label})`;
-      const cleanUp = new CleanUp(logger);
-      bindStreamContext(request, response, cleanUp);
-      const stream: SseStream = new SseStream({
-        connection,
-        cleanUp,
-        options,
-        route,
-        logger,
-        onEnd: (_reason, failure) => {
-          this.registry.remove(stream, key);
-          // Before the head, Nest's exception filters answer with the real status.
-          if (failure) return outer.error(failure.error);
-          // The response is ours (the route is marked handled): Nest sends nothing for this value.
-          outer.next(undefined);
-          outer.complete();
-        },
-      });
-      this.registry.add(stream, key);
-      stream.start(new ChainSource(next.handle(), route));
-      // Nest unsubscribes when the client goes away (or an outer interceptor gives up).
-      return () => stream.end(connection.clientGone ? 'client-gone' : 'complete');
-    });
+    return new Observable<unknown>((outer) => this.stream(outer, request, response, config, chain, name));
   }
 
-  private routeConfig(handler: object): RouteConfig {
+  /**
+   * Opens one stream. Kept apart from `intercept()` so that what lives as long as the stream (the
+   * callbacks below) holds neither Nest's `next` nor its execution context.
+   */
+  private stream(
+    outer: Subscriber<unknown>,
+    request: object,
+    response: object,
+    { options, hasHttpCode, releasesPipeline }: RouteConfig,
+    chain: Observable<unknown>,
+    name: string,
+  ): TeardownLogic {
+    const platform = createPlatformResponse(request, response);
+    if (this.registry.isClosing) {
+      // A network error, never a final status: an EventSource keeps retrying and finds the next instance.
+      createConnection(platform).destroy();
+      outer.next(undefined);
+      outer.complete();
+      return undefined;
+    }
+    let key: string | undefined;
+    try {
+      key = this.registry.admit(request, platform, options);
+    } catch (err) {
+      outer.error(err);
+      return undefined;
+    }
+    if (!hasHttpCode) answerOkToPost(platform);
+    const connection = createConnection(platform);
+    const route = `${name} (${connection.label})`;
+    const cleanUp = new CleanUp(logger);
+    bindStreamContext(request, response, cleanUp);
+    // Nest's subscriber while Nest waits for the stream; undefined once it has been answered.
+    let nest: Subscriber<unknown> | undefined = outer;
+    const answer = (failure?: { error: unknown }) => {
+      const subscriber = nest;
+      if (!subscriber) return;
+      nest = undefined;
+      // Before the head, Nest's exception filters answer with the real status.
+      if (failure) return subscriber.error(failure.error);
+      // The response is ours (the route is marked handled): Nest sends nothing for this value.
+      subscriber.next(undefined);
+      subscriber.complete();
+    };
+    const registry = this.registry;
+    const stream: SseStream = new SseStream({
+      connection,
+      cleanUp,
+      options,
+      route,
+      logger,
+      onOpen: releasesPipeline ? () => answer() : undefined,
+      onEnd: (_reason, failure) => {
+        registry.remove(stream, key);
+        answer(failure);
+      },
+    });
+    registry.add(stream, key);
+    stream.start(new ChainSource(chain, route));
+    // While Nest waits: it unsubscribes when the client goes away (or an outer interceptor gives up).
+    return () => {
+      if (nest) stream.end(connection.clientGone ? 'client-gone' : 'complete');
+    };
+  }
+
+  private routeConfig(handler: object, controller: object): RouteConfig {
     let config = this.routes.get(handler);
     if (!config) {
       const routeOptions = this.reflector.get<SseRouteOptions | undefined>(SSE_ROUTE_OPTIONS, handler as never);
       config = {
         options: resolveStreamOptions(this.options, routeOptions),
         hasHttpCode: Reflect.getMetadata(HTTP_CODE_METADATA, handler) !== undefined,
+        releasesPipeline: !this.hasOuterInterceptors(handler, controller),
       };
       this.routes.set(handler, config);
     }
     return config;
+  }
+
+  /** Global and controller interceptors, and the method's listed before this one, run outside it. */
+  private hasOuterInterceptors(handler: object, controller: object): boolean {
+    const config = this.appConfig;
+    // Without the app's configuration, assume there are (the safe side: only memory is at stake).
+    if (!config) return true;
+    if (config.getGlobalInterceptors().length > 0 || config.getGlobalRequestInterceptors().length > 0) return true;
+    const onClass: unknown[] = Reflect.getMetadata(INTERCEPTORS_METADATA, controller) ?? [];
+    if (onClass.length > 0) return true;
+    const onMethod: unknown[] = Reflect.getMetadata(INTERCEPTORS_METADATA, handler) ?? [];
+    const own = onMethod.findIndex((i) => i === SseInterceptor || i instanceof SseInterceptor);
+    return own !== 0;
   }
 }
 

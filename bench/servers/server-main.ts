@@ -3,6 +3,7 @@
  * (publisher, CPU and memory readings, garbage collection). Run with `--expose-gc`.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { writeHeapSnapshot } from 'node:v8';
 import { COMPETITORS, SCALE_OUT_SERVERS } from '../competitors.js';
 import { serveRpc } from '../ipc/rpc.js';
 import { makeBenchEvent } from './bench-event.js';
@@ -107,6 +108,12 @@ async function main(): Promise<void> {
       memory: () => memory(server),
       gc: async () => {
         await collectGarbage();
+        return memory(server);
+      },
+      /** A heap snapshot after a full GC, written to `path` (the idle-heap breakdown diffs two of them). */
+      heapSnapshot: async (args: { path: string }) => {
+        await collectGarbage();
+        writeHeapSnapshot(args.path);
         return memory(server);
       },
       publishStart: (args: PublishArgs) => {

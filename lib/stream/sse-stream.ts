@@ -31,6 +31,8 @@ export interface SseStreamInit {
   route: string;
   logger: SseStreamLogger;
   /** Called once when the stream ends; `errorBeforeHead` is a failure for the exception filters to answer. */
+  /** Called once when the head is out (the stream is open). */
+  onOpen?: (() => void) | undefined;
   onEnd(reason: SseEndReason, errorBeforeHead: { error: unknown } | undefined): void;
 }
 
@@ -89,6 +91,7 @@ export class SseStream implements SourceSink, HeartbeatTarget {
       return;
     }
     this.state = 'open';
+    this.init.onOpen?.();
     if (streamOpenChannel.hasSubscribers) {
       streamOpenChannel.publish({ route: this.init.route, writer: connection.writer } satisfies SseStreamOpenMessage);
     }
