@@ -8,12 +8,12 @@ import { RequestMapping, RequestMethod, Res, SetMetadata, UseInterceptors } from
 import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants.js';
 import { CleanUp } from './cleanup/clean-up.js';
 import { InjectCleanUp, UntypedParameter } from './cleanup/inject-clean-up.decorator.js';
-import { findCleanUp } from './cleanup/stream-context.js';
+import { findCleanUp, readsSseSignal } from './cleanup/stream-context.js';
 import { SseOptionsError } from './errors.js';
 import { SseHandlerResult } from './source/handler-result.js';
 import { toSseSource } from './source/to-sse-source.js';
 import { validateStreamOptions, type SseRouteOptions } from './sse-module-options.js';
-import { SSE_ROUTE_OPTIONS } from './sse.constants.js';
+import { SSE_READS_SIGNAL, SSE_ROUTE_OPTIONS } from './sse.constants.js';
 import { SseInterceptor } from './sse.interceptor.js';
 import { isPromise } from './source/is-promise.js';
 
@@ -103,7 +103,7 @@ export function Sse(path?: string | string[], options: SseRouteOptions = {}): Me
       throw new SseOptionsError(`${where} must decorate a method.`);
     }
     const owner = (target as { constructor: object }).constructor;
-    const routeArgs: Record<string, { index: number }> = Reflect.getMetadata(ROUTE_ARGS_METADATA, owner, key) ?? {};
+    const routeArgs: Record<string, { index: number; factory?: unknown }> = Reflect.getMetadata(ROUTE_ARGS_METADATA, owner, key) ?? {};
     const usedIndexes = new Set(Object.values(routeArgs).map((arg) => arg.index));
     const declared = Math.max((original as Handler).length, ...[...usedIndexes].map((i) => i + 1));
     const named = `${where} on ${(owner as { name?: string }).name ?? 'controller'}.${String(key)}`;
@@ -114,6 +114,7 @@ export function Sse(path?: string | string[], options: SseRouteOptions = {}): Me
     descriptor.value = wrapHandler(original as Handler, responseIndex) as never;
     RequestMapping({ path, method })(target, key, descriptor);
     SetMetadata(SSE_ROUTE_OPTIONS, options)(target, key, descriptor);
+    SetMetadata(SSE_READS_SIGNAL, readsSseSignal(routeArgs))(target, key, descriptor);
     UseInterceptors(SseInterceptor)(target, key, descriptor);
     return descriptor;
   };

@@ -7,15 +7,15 @@ import { Inject, Injectable, Logger, Optional, type CallHandler, type ExecutionC
 import { HTTP_CODE_METADATA, INTERCEPTORS_METADATA } from '@nestjs/common/constants.js';
 import { ApplicationConfig, Reflector } from '@nestjs/core';
 import { Observable, type Subscriber, type TeardownLogic } from 'rxjs';
-import { CleanUp } from './cleanup/clean-up.js';
+import { CleanUp, type SseEndReason } from './cleanup/clean-up.js';
 import { bindStreamContext } from './cleanup/stream-context.js';
 import { createConnection, createPlatformResponse } from './connection/create-connection.js';
 import type { PlatformResponse } from './connection/platform-response.js';
 import { ChainSource } from './source/chain-source.js';
 import { resolveStreamOptions, type ResolvedStreamOptions, type SseModuleOptions, type SseRouteOptions } from './sse-module-options.js';
-import { SSE_MODULE_OPTIONS, SSE_ROUTE_OPTIONS } from './sse.constants.js';
+import { SSE_MODULE_OPTIONS, SSE_READS_SIGNAL, SSE_ROUTE_OPTIONS } from './sse.constants.js';
 import { SseStreamRegistry } from './stream/sse-stream-registry.js';
-import { SseStream } from './stream/sse-stream.js';
+import { SseStream, type SseStreamOwner } from './stream/sse-stream.js';
 
 const logger = new Logger('SseStream');
 let fallbackRegistry: SseStreamRegistry | undefined;
@@ -30,6 +30,11 @@ interface RouteConfig {
    * being held for the stream's life. With one outside, it stays, so that it sees the stream end.
    */
   releasesPipeline: boolean;
+  /** The handler takes Nest's `@SseSignal()`. */
+  readsSignal: boolean;
+  controller: object;
+  /** `Controller.method`. */
+  name: string;
 }
 
 @Injectable()
@@ -63,15 +68,12 @@ export class SseInterceptor implements NestInterceptor {
     const http = context.switchToHttp();
     const request = http.getRequest<object>();
     const response = http.getResponse<object>();
-    const handler = context.getHandler();
-    const controller = context.getClass();
-    const config = this.routeConfig(handler, controller);
+    const config = this.routeConfig(context.getHandler(), context.getClass());
     // Lazy (a defer): nothing runs until the stream starts it.
     const chain = next.handle();
-    const name = `${controller.name}.${handler.name}`;
     // Nothing is set up until Nest subscribes: an outer interceptor that answers from a cache
     // never subscribes, and must leave no stream behind.
-    return new Observable<unknown>((outer) => this.stream(outer, request, response, config, chain, name));
+    return new Observable<unknown>((outer) => this.stream(outer, request, response, config, chain));
   }
 
   /**
@@ -82,9 +84,8 @@ export class SseInterceptor implements NestInterceptor {
     outer: Subscriber<unknown>,
     request: object,
     response: object,
-    { options, hasHttpCode, releasesPipeline }: RouteConfig,
+    { options, hasHttpCode, releasesPipeline, readsSignal, name }: RouteConfig,
     chain: Observable<unknown>,
-    name: string,
   ): TeardownLogic {
     const platform = createPlatformResponse(request, response);
     if (this.registry.isClosing) {
@@ -103,50 +104,30 @@ export class SseInterceptor implements NestInterceptor {
     }
     if (!hasHttpCode) answerOkToPost(platform);
     const connection = createConnection(platform);
-    const route = `${name} (${connection.label})`;
     const cleanUp = new CleanUp(logger);
-    bindStreamContext(request, response, cleanUp);
-    // Nest's subscriber while Nest waits for the stream; undefined once it has been answered.
-    let nest: Subscriber<unknown> | undefined = outer;
-    const answer = (failure?: { error: unknown }) => {
-      const subscriber = nest;
-      if (!subscriber) return;
-      nest = undefined;
-      // Before the head, Nest's exception filters answer with the real status.
-      if (failure) return subscriber.error(failure.error);
-      // The response is ours (the route is marked handled): Nest sends nothing for this value.
-      subscriber.next(undefined);
-      subscriber.complete();
-    };
-    const registry = this.registry;
-    const stream: SseStream = new SseStream({
-      connection,
-      cleanUp,
-      options,
-      route,
-      logger,
-      onOpen: releasesPipeline ? () => answer() : undefined,
-      onEnd: (_reason, failure) => {
-        registry.remove(stream, key);
-        answer(failure);
-      },
-    });
-    registry.add(stream, key);
-    stream.start(new ChainSource(chain, route));
+    bindStreamContext(request, response, cleanUp, readsSignal);
+    const answer = new NestAnswer(outer, this.registry, key, releasesPipeline);
+    const stream = new SseStream({ connection, cleanUp, options, name, logger, owner: answer });
+    this.registry.add(stream, key);
+    stream.start(new ChainSource(chain));
     // While Nest waits: it unsubscribes when the client goes away (or an outer interceptor gives up).
     return () => {
-      if (nest) stream.end(connection.clientGone ? 'client-gone' : 'complete');
+      if (answer.waiting) stream.end(connection.clientGone ? 'client-gone' : 'complete');
     };
   }
 
   private routeConfig(handler: object, controller: object): RouteConfig {
     let config = this.routes.get(handler);
-    if (!config) {
+    // A handler inherited by several controllers: one config each time the controller changes.
+    if (!config || config.controller !== controller) {
       const routeOptions = this.reflector.get<SseRouteOptions | undefined>(SSE_ROUTE_OPTIONS, handler as never);
       config = {
         options: resolveStreamOptions(this.options, routeOptions),
         hasHttpCode: Reflect.getMetadata(HTTP_CODE_METADATA, handler) !== undefined,
         releasesPipeline: !this.hasOuterInterceptors(handler, controller),
+        readsSignal: Reflect.getMetadata(SSE_READS_SIGNAL, handler) === true,
+        controller,
+        name: `${(controller as { name?: string }).name ?? 'Controller'}.${(handler as { name?: string }).name ?? 'handler'}`,
       };
       this.routes.set(handler, config);
     }
@@ -164,6 +145,45 @@ export class SseInterceptor implements NestInterceptor {
     const onMethod: unknown[] = Reflect.getMetadata(INTERCEPTORS_METADATA, handler) ?? [];
     const own = onMethod.findIndex((i) => i === SseInterceptor || i instanceof SseInterceptor);
     return own !== 0;
+  }
+}
+
+/** Answers Nest's request pipeline for one stream: at the head (when nothing outside needs the end), or at the end. */
+class NestAnswer implements SseStreamOwner {
+  /** Nest's subscriber while Nest waits for the stream; undefined once it has been answered. */
+  private subscriber: Subscriber<unknown> | undefined;
+
+  constructor(
+    subscriber: Subscriber<unknown>,
+    private readonly registry: SseStreamRegistry,
+    private readonly key: string | undefined,
+    private readonly atHead: boolean,
+  ) {
+    this.subscriber = subscriber;
+  }
+
+  get waiting(): boolean {
+    return this.subscriber !== undefined;
+  }
+
+  opened(): void {
+    if (this.atHead) this.answer();
+  }
+
+  ended(stream: SseStream, _reason: SseEndReason, failure: { error: unknown } | undefined): void {
+    this.registry.remove(stream, this.key);
+    this.answer(failure);
+  }
+
+  private answer(failure?: { error: unknown }): void {
+    const { subscriber } = this;
+    if (!subscriber) return;
+    this.subscriber = undefined;
+    // Before the head, Nest's exception filters answer with the real status.
+    if (failure) return subscriber.error(failure.error);
+    // The response is ours (the route is marked handled): Nest sends nothing for this value.
+    subscriber.next(undefined);
+    subscriber.complete();
   }
 }
 

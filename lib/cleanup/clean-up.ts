@@ -23,7 +23,8 @@ export interface CleanUpErrorSink {
  * }
  */
 export class CleanUp {
-  private readonly fns: CleanUpFn[] = [];
+  /** Made on the first `add()`: many streams add nothing. */
+  private fns: CleanUpFn[] | undefined;
   // Made on first use of `signal`: most streams never ask, and an AbortController costs memory per stream.
   private controller: AbortController | undefined;
   private endReason: SseEndReason | undefined;
@@ -62,14 +63,14 @@ export class CleanUp {
       void this.invoke(fn);
       return () => undefined;
     }
-    this.fns.push(fn);
+    (this.fns ??= []).push(fn);
     let registered = true;
     return () => {
       // Idempotent: a second call must not unregister another registration of the same function.
       if (!registered) return;
       registered = false;
-      const index = this.fns.lastIndexOf(fn);
-      if (index !== -1) this.fns.splice(index, 1);
+      const index = this.fns?.lastIndexOf(fn) ?? -1;
+      if (index !== -1) this.fns!.splice(index, 1);
     };
   }
 
@@ -88,7 +89,8 @@ export class CleanUp {
   }
 
   private async drain(): Promise<void> {
-    for (let fn = this.fns.pop(); fn; fn = this.fns.pop()) {
+    const fns = this.fns ?? [];
+    for (let fn = fns.pop(); fn; fn = fns.pop()) {
       const pending = this.invoke(fn);
       if (pending) await pending;
     }

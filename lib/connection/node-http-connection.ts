@@ -83,21 +83,28 @@ export class NodeHttpConnection implements SseConnection {
     // Checked while the response is still the framework's: its exception filter can then answer.
     this.checkHead(status, routeHeaders);
     platform.takeOver();
+    // Handed to writeHead() as one object: when the response holds no headers of its own
+    // (Fastify keeps them on the reply), Node sends it without storing a copy per stream.
+    const head: OutgoingHttpHeaders = {};
     for (const [name, value] of Object.entries(routeHeaders)) {
-      if (value !== undefined && !response.hasHeader(name)) response.setHeader(name, value);
+      if (value !== undefined && !response.hasHeader(name)) head[name.toLowerCase()] = value;
     }
     // A length would end the stream early; a route-level encoding would be a lie.
+    delete head['content-length'];
+    delete head['content-encoding'];
     if (response.hasHeader('content-length')) response.removeHeader('content-length');
     if (response.hasHeader('content-encoding')) response.removeHeader('content-encoding');
-    for (const [name, value] of Object.entries(SSE_HEADERS)) response.setHeader(name, value as string);
+    Object.assign(head, SSE_HEADERS);
     // HTTP/1.1 only: HTTP/2 forbids the header, and an HTTP/1.0 body without a length ends with the connection.
-    if (request.httpVersion === '1.1') response.setHeader('connection', 'keep-alive');
+    if (request.httpVersion === '1.1') head.connection = 'keep-alive';
     if (request.httpVersionMajor === 1) (response.socket as Socket | null)?.setNoDelay(true);
-    response.writeHead(status);
+    response.writeHead(status, head);
     response.flushHeaders();
     this.state = 'streaming';
     const socket = response.socket as Socket | null;
-    this.frameWriter = socket && canWriteChunksDirectly(request, response) ? new DirectChunkWriter(socket) : new ResponseWriter(response);
+    const routeEncoding = head['transfer-encoding'] !== undefined;
+    this.frameWriter =
+      socket && !routeEncoding && canWriteChunksDirectly(request, response) ? new DirectChunkWriter(socket) : new ResponseWriter(response);
   }
 
   noContent(): void {
@@ -139,6 +146,7 @@ export class NodeHttpConnection implements SseConnection {
     return new Promise((resolve) => {
       if (!this.drainWaiters) {
         this.drainWaiters = [];
+        this.onDrain ??= () => this.settleDrainWaiters(true);
         this.frameWriter!.drainEmitter.once('drain', this.onDrain);
       }
       this.drainWaiters.push(resolve);
@@ -180,13 +188,14 @@ export class NodeHttpConnection implements SseConnection {
     return true;
   }
 
-  private readonly onDrain = (): void => this.settleDrainWaiters(true);
+  /** Made on the first wait: most streams never wait for a drain. */
+  private onDrain: (() => void) | undefined;
 
   private settleDrainWaiters(drained: boolean): void {
     const waiters = this.drainWaiters;
     if (!waiters) return;
     this.drainWaiters = undefined;
-    if (!drained) this.frameWriter?.drainEmitter.off('drain', this.onDrain);
+    if (!drained && this.onDrain) this.frameWriter?.drainEmitter.off('drain', this.onDrain);
     for (const resolve of waiters) resolve(drained);
   }
 

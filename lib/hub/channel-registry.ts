@@ -10,8 +10,11 @@ import type { SseHubTransport } from './sse-hub-transport.js';
 import { isPromise } from '../source/is-promise.js';
 import { parseHubId, type HubIdPoint } from './hub-id.js';
 
-/** One subscription's entry point: the event, its frame and its parsed id (none for presence), shared by every subscriber it reaches. */
-export type Deliver = (event: HubEvent, frame: EncodedFrame, point: HubIdPoint | undefined) => void;
+/** A subscription as the registry sees it (an object, not a closure per subscriber). */
+export interface HubReceiver {
+  /** The event, its frame and its parsed id (none for presence), shared by every subscriber it reaches. */
+  deliver(event: HubEvent, frame: EncodedFrame, point: HubIdPoint | undefined): void;
+}
 
 const logger = new Logger('SseHub');
 
@@ -21,7 +24,7 @@ export function frameOf(event: HubEvent): EncodedFrame {
 }
 
 export class ChannelRegistry {
-  private readonly byChannel = new Map<string, Set<Deliver>>();
+  private readonly byChannel = new Map<string, Set<HubReceiver>>();
   /** Channels whose transport subscription is not confirmed yet. */
   private readonly watching = new Map<string, Promise<void>>();
   private readonly queue: HubEvent[] = [];
@@ -43,7 +46,7 @@ export class ChannelRegistry {
    * Adds a subscriber; returns a promise when the transport is still subscribing to one of the
    * channels (a remote transport): events published before it resolves may not arrive.
    */
-  register(channels: readonly string[], deliver: Deliver): Promise<void> | undefined {
+  register(channels: readonly string[], receiver: HubReceiver): Promise<void> | undefined {
     let waits: Array<Promise<void>> | undefined;
     for (const channel of channels) {
       let set = this.byChannel.get(channel);
@@ -52,17 +55,17 @@ export class ChannelRegistry {
         this.byChannel.set(channel, set);
         this.watch(channel);
       }
-      set.add(deliver);
+      set.add(receiver);
       const pending = this.watching.get(channel);
       if (pending) (waits ??= []).push(pending);
     }
     return waits && Promise.all(waits).then(() => undefined);
   }
 
-  unregister(channels: readonly string[], deliver: Deliver): void {
+  unregister(channels: readonly string[], receiver: HubReceiver): void {
     for (const channel of channels) {
       const set = this.byChannel.get(channel);
-      if (!set?.delete(deliver) || set.size > 0) continue;
+      if (!set?.delete(receiver) || set.size > 0) continue;
       this.byChannel.delete(channel);
       this.watching.delete(channel);
       this.hint(() => this.transport.unwatch?.(channel));
@@ -99,10 +102,10 @@ export class ChannelRegistry {
       if (!set) return;
       frame = frameOf(event);
       point = event.id === '' ? undefined : parseHubId(event.id);
-      for (const deliver of set) deliver(event, frame, point);
+      for (const receiver of set) receiver.deliver(event, frame, point);
       return;
     }
-    const reached = new Set<Deliver>();
+    const reached = new Set<HubReceiver>();
     for (const channel of channels) {
       const set = this.byChannel.get(channel);
       if (!set) continue;
@@ -110,10 +113,10 @@ export class ChannelRegistry {
         frame = frameOf(event);
         point = event.id === '' ? undefined : parseHubId(event.id);
       }
-      for (const deliver of set) {
-        if (reached.has(deliver)) continue;
-        reached.add(deliver);
-        deliver(event, frame, point);
+      for (const receiver of set) {
+        if (reached.has(receiver)) continue;
+        reached.add(receiver);
+        receiver.deliver(event, frame, point);
       }
     }
   }

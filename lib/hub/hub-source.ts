@@ -3,7 +3,7 @@
  * Observable) that is also a source of its own for `@Sse()`: its frames go straight to the
  * stream, with no per-subscriber rxjs work, and a replay is paced by the socket.
  */
-import { Observable } from 'rxjs';
+import { Observable, type Subscriber, type TeardownLogic } from 'rxjs';
 import { SSE_SOURCE, type ProvidesSseSource, type SourceSink, type SseSource } from '../source/sse-source.js';
 import type { EncodedFrame } from '../wire/encoded-frame.js';
 
@@ -25,9 +25,9 @@ export interface HubSink<T = unknown> {
   drained?(): Promise<boolean>;
 }
 
-export class HubSource<T = unknown> extends Observable<EncodedFrame<T>> implements ProvidesSseSource {
+export class HubSource<T = unknown> extends Observable<EncodedFrame<T>> implements ProvidesSseSource, SseSource {
   constructor(private readonly attachSink: (sink: HubSink<T>) => () => void) {
-    super((subscriber) => attachSink(subscriber));
+    super();
   }
 
   /** Delivers frames straight to `sink`; returns the detach function (call it once, when done). */
@@ -35,27 +35,27 @@ export class HubSource<T = unknown> extends Observable<EncodedFrame<T>> implemen
     return this.attachSink(sink);
   }
 
+  /** @internal As an Observable: the subscriber is the sink (a replay is then not paced). */
+  protected _subscribe(subscriber: Subscriber<EncodedFrame<T>>): TeardownLogic {
+    return this.attachSink(subscriber);
+  }
+
   [SSE_SOURCE](): SseSource {
-    return {
-      start: (sink: SourceSink) => {
-        const detach = this.attachSink({
-          get closed() {
-            return sink.closed;
-          },
-          next: (frame) => sink.push(frame),
-          error: (err) => sink.error(err),
-          complete: () => sink.complete(),
-          write: (frame) => sink.write(frame),
-          drained: () => sink.drain(),
-          // Once listening (at once with the in-process transport): an error before it still
-          // reaches the exception filters, and no publish after the head is missed.
-          open: () => sink.open(),
-          noContent: () => sink.noContent(),
-        });
-        return detach;
-      },
-      discard: () => undefined,
-    };
+    return this;
+  }
+
+  /**
+   * @internal As an `@Sse()` source: the stream is the sink, with no adapter per stream. Its
+   * `open()` comes once the subscription listens (at once in process), so an error before it
+   * still reaches the exception filters and no publish after the head is missed.
+   */
+  start(sink: SourceSink): () => void {
+    return this.attachSink(sink);
+  }
+
+  /** @internal */
+  discard(): void {
+    // Nothing was attached.
   }
 }
 

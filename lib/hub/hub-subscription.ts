@@ -6,7 +6,7 @@
  */
 import { encodeFields } from '../wire/encode-frame.js';
 import { EncodedFrame } from '../wire/encoded-frame.js';
-import { frameOf, type ChannelRegistry, type Deliver } from './channel-registry.js';
+import { frameOf, type ChannelRegistry, type HubReceiver } from './channel-registry.js';
 import type { HubSink } from './hub-source.js';
 import type { HubEvent, HubReplay, SseHubStore } from './sse-hub-store.js';
 import { isPromise } from '../source/is-promise.js';
@@ -64,7 +64,7 @@ function gapFrame(lastEventId: string, channels: readonly string[]): EncodedFram
   return EncodedFrame.fromText(encodeFields({ event: SSE_GAP_EVENT, data: JSON.stringify(notice) }), undefined, notice);
 }
 
-export class HubSubscription<T> {
+export class HubSubscription<T> implements HubReceiver {
   /** Live events waiting while the replay is read and written. */
   private pending: Array<[HubEvent, EncodedFrame]> | undefined;
   /**
@@ -89,7 +89,7 @@ export class HubSubscription<T> {
   start(): () => void {
     const { host, plan } = this;
     host.subscribers.set(this.sink as HubSink, plan.channels);
-    const listening = host.registry.register(plan.channels, this.deliver);
+    const listening = host.registry.register(plan.channels, this);
     if (!listening) {
       this.begin();
     } else {
@@ -124,12 +124,13 @@ export class HubSubscription<T> {
     if (this.stopped) return;
     this.stopped = true;
     this.host.subscribers.delete(this.sink as HubSink);
-    this.host.registry.unregister(this.plan.channels, this.deliver);
+    this.host.registry.unregister(this.plan.channels, this);
     this.pending = undefined;
     if (this.live) this.plan.onEnd?.();
   }
 
-  private readonly deliver: Deliver = (event, frame, point) => {
+  /** @internal Called by the registry. */
+  deliver(event: HubEvent, frame: EncodedFrame, point: HubIdPoint | undefined): void {
     if (this.pending) {
       this.pending.push([event, frame]);
       return;
@@ -148,7 +149,8 @@ export class HubSubscription<T> {
       this.pending = [];
       this.replay(this.lastWritten ?? null);
     });
-  };
+  }
+
 
   private goLive(): void {
     if (this.sink.closed || this.stopped) return;

@@ -16,11 +16,7 @@ export class ChainSource implements SseSource {
   private stopResult: (() => void) | undefined;
   private mode: 'waiting' | 'result' | 'values' = 'waiting';
 
-  constructor(
-    chain: Observable<unknown>,
-    /** Names the route in the error for a result that is not a source. */
-    private readonly route: string,
-  ) {
+  constructor(chain: Observable<unknown>) {
     this.chain = chain;
   }
 
@@ -49,7 +45,7 @@ export class ChainSource implements SseSource {
     if (this.mode === 'result') return;
     if (this.mode === 'values' || !(value instanceof SseHandlerResult)) {
       this.mode = 'values';
-      sink.push(value);
+      sink.next(value);
       return;
     }
     this.mode = 'result';
@@ -61,7 +57,7 @@ export class ChainSource implements SseSource {
       sink.error(err);
       return;
     }
-    if (!source) sink.error(new SseSourceError(this.route, value.value));
+    if (!source) sink.error(new SseSourceError(sink.route, value.value));
     else if (sink.closed) source.discard();
     else {
       const stop = source.start(sink);

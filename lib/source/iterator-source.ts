@@ -29,7 +29,7 @@ export class IteratorSource implements SseSource {
           sink.complete();
           return;
         }
-        if (!sink.write(step.value) && !(await sink.drain())) return;
+        if (!sink.write(step.value) && !(await sink.drained())) return;
       }
     } catch (err) {
       // After the end this is a late error: the stream decides whether it is worth a log line.

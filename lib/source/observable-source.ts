@@ -7,7 +7,7 @@ export class ObservableSource implements SseSource {
 
   start(sink: SourceSink): () => void {
     const subscription = this.observable.subscribe({
-      next: (value) => sink.push(value),
+      next: (value) => sink.next(value),
       error: (err: unknown) => sink.error(err),
       complete: () => sink.complete(),
     });

@@ -7,6 +7,8 @@
 export interface SourceSink {
   /** True once the stream has ended: produce nothing more. */
   readonly closed: boolean;
+  /** `Controller.method (GET /path)`, for messages. */
+  readonly route: string;
   /** Sends the head now (a push source, once subscribed: `onopen` must not wait for a first value). */
   open(): void;
   /**
@@ -16,12 +18,12 @@ export interface SourceSink {
   openOnFirstValue(): void;
   /** 204 No Content, before the head. */
   noContent(): void;
-  /** Writes one value, paced by the socket: false means "await drain() before the next one". */
+  /** Writes one value, paced by the socket: false means "await drained() before the next one". */
   write(value: unknown): boolean;
   /** Resolves true once the socket can take more, false when the stream ended first. */
-  drain(): Promise<boolean>;
+  drained(): Promise<boolean>;
   /** Writes one value from a producer that cannot wait; past `maxPendingBytes` the client is dropped. */
-  push(value: unknown): void;
+  next(value: unknown): void;
   error(err: unknown): void;
   complete(): void;
 }

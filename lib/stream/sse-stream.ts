@@ -27,13 +27,19 @@ export interface SseStreamInit {
   connection: SseConnection;
   cleanUp: CleanUp;
   options: ResolvedStreamOptions;
-  /** `Controller.method (GET /path)`, for log lines (never the query string). */
-  route: string;
+  /** `Controller.method`: with the connection's method and path it names the route in log lines (never the query string). */
+  name: string;
   logger: SseStreamLogger;
   /** Called once when the stream ends; `errorBeforeHead` is a failure for the exception filters to answer. */
-  /** Called once when the head is out (the stream is open). */
-  onOpen?: (() => void) | undefined;
-  onEnd(reason: SseEndReason, errorBeforeHead: { error: unknown } | undefined): void;
+  /** Told when the head is out and when the stream ended (an object, not closures kept per stream). */
+  owner: SseStreamOwner;
+}
+
+export interface SseStreamOwner {
+  /** Once, when the head is out (the stream is open). */
+  opened(stream: SseStream): void;
+  /** Once, when the stream ends; `errorBeforeHead` is a failure for the exception filters to answer. */
+  ended(stream: SseStream, reason: SseEndReason, errorBeforeHead: { error: unknown } | undefined): void;
 }
 
 type StreamState = 'pending' | 'open' | 'ended';
@@ -61,6 +67,11 @@ export class SseStream implements SourceSink, HeartbeatTarget {
 
   get connection(): SseConnection {
     return this.init.connection;
+  }
+
+  /** `Controller.method (GET /path)`: made when a message needs it, not kept per stream. */
+  get route(): string {
+    return `${this.init.name} (${this.init.connection.label})`;
   }
 
   /** Starts the source; a source returned after the stream ended is released without starting. */
@@ -91,9 +102,9 @@ export class SseStream implements SourceSink, HeartbeatTarget {
       return;
     }
     this.state = 'open';
-    this.init.onOpen?.();
+    this.init.owner.opened(this);
     if (streamOpenChannel.hasSubscribers) {
-      streamOpenChannel.publish({ route: this.init.route, writer: connection.writer } satisfies SseStreamOpenMessage);
+      streamOpenChannel.publish({ route: this.route, writer: connection.writer } satisfies SseStreamOpenMessage);
     }
     if (connection.isHead) {
       // Express and Fastify route HEAD to the GET handler: the head (status and SSE headers, what
@@ -134,17 +145,17 @@ export class SseStream implements SourceSink, HeartbeatTarget {
     return this.state !== 'ended' && !this.init.connection.needsDrain;
   }
 
-  drain(): Promise<boolean> {
+  drained(): Promise<boolean> {
     return this.init.connection.drained();
   }
 
-  push(value: unknown): void {
+  next(value: unknown): void {
     const frame = this.encode(value);
     if (frame === undefined || !this.isOpen) return;
     const max = this.init.options.maxPendingBytes;
     if (this.isBacklogged(max)) {
       const pending = this.init.connection.pendingBytes;
-      this.init.logger.warn(`${this.init.route}: ${new SseOverflowError(pending, max).message}`);
+      this.init.logger.warn(`${this.route}: ${new SseOverflowError(pending, max).message}`);
       this.end('overflow');
       return;
     }
@@ -213,9 +224,9 @@ export class SseStream implements SourceSink, HeartbeatTarget {
     if (stop) this.runStop(stop);
     void this.init.cleanUp.run(reason);
     if (streamEndChannel.hasSubscribers) {
-      streamEndChannel.publish({ route: this.init.route, reason, beforeHead: errorBeforeHead !== undefined } satisfies SseStreamEndMessage);
+      streamEndChannel.publish({ route: this.route, reason, beforeHead: errorBeforeHead !== undefined } satisfies SseStreamEndMessage);
     }
-    this.init.onEnd(reason, errorBeforeHead);
+    this.init.owner.ended(this, reason, errorBeforeHead);
   }
 
   /** The frame of a value; `undefined` for nothing to send, or when it cannot be encoded (then the stream fails). */
@@ -274,8 +285,8 @@ export class SseStream implements SourceSink, HeartbeatTarget {
     const level = errorLogLevel(err);
     if (level === 'none') return;
     const error = asError(err);
-    if (level === 'verbose') this.init.logger.verbose(`${this.init.route}: stream ended with ${error.name}: ${error.message}`);
-    else this.init.logger.error(`${this.init.route}: stream failed: ${error.message}`, error.stack);
+    if (level === 'verbose') this.init.logger.verbose(`${this.route}: stream ended with ${error.name}: ${error.message}`);
+    else this.init.logger.error(`${this.route}: stream failed: ${error.message}`, error.stack);
   }
 
   /**
@@ -283,7 +294,8 @@ export class SseStream implements SourceSink, HeartbeatTarget {
    * not news (nothing is logged, as for any client that leaves); anything else is worth a warning.
    */
   private logLateError(err: unknown): void {
-    const { cleanUp, logger, route } = this.init;
+    const { cleanUp, logger } = this.init;
+    const { route } = this;
     if (isAbortOf(err, cleanUp.reason) || errorLogLevel(err) !== 'error') return;
     logger.warn(`${route}: error after the stream ended (${cleanUp.reason ?? 'unknown'}): ${asError(err).message}`);
   }
