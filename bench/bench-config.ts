@@ -15,6 +15,8 @@ export interface BenchConfig {
   single: { events: number; timeoutMs: number };
   idle: { connections: number; heartbeatMs: number; holdMs: number };
   churn: { concurrency: number; warmupMs: number; durationMs: number };
+  /** One subscriber, `events` publishes in synchronous batches of `batch`; the best of `rounds` after a warm-up round. */
+  publish: { events: number; batch: number; rounds: number };
   /**
    * Redis scale-out: `clients` on one in-process instance, then spread over two instances through
    * Redis; the fan-out phases with these windows, and a saturation rate above what two instances
@@ -37,6 +39,7 @@ export const FULL_CONFIG: BenchConfig = {
   single: { events: 300_000, timeoutMs: 20_000 },
   idle: { connections: 10_000, heartbeatMs: 2_000, holdMs: 4_500 },
   churn: { concurrency: 64, warmupMs: 1_000, durationMs: 5_000 },
+  publish: { events: 20_000, batch: 1_000, rounds: 3 },
   redis: { clients: 1_000, saturationDeliveriesPerSec: 2_000_000, warmupMs: 1_500, windowMs: 5_000 },
   connectConcurrency: 256,
 };
@@ -47,6 +50,7 @@ export const QUICK_CONFIG: BenchConfig = {
   single: { events: 50_000, timeoutMs: 5_000 },
   idle: { connections: 500, heartbeatMs: 500, holdMs: 600 },
   churn: { concurrency: 32, warmupMs: 100, durationMs: 600 },
+  publish: { events: 10_000, batch: 1_000, rounds: 1 },
   redis: { clients: 1_000, saturationDeliveriesPerSec: 2_000_000, warmupMs: 500, windowMs: 1_500 },
   connectConcurrency: 256,
 };

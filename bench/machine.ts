@@ -1,5 +1,6 @@
 /** What the whole machine did during a window, so that load from other processes can be reported. */
 import os from 'node:os';
+import { readFileSync } from 'node:fs';
 
 function busyAndTotal(): { busy: number; total: number } {
   let busy = 0;
@@ -55,4 +56,18 @@ export async function sampleBackgroundCpu(ms: number): Promise<number> {
   const read = machineCpuWindow();
   await new Promise((resolve) => setTimeout(resolve, ms));
   return read();
+}
+
+/** This process's open-files limit (soft), from /proc on Linux; Infinity when unlimited, NaN when unknown. */
+export function openFilesLimit(): number {
+  try {
+    const line = readFileSync('/proc/self/limits', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('Max open files'));
+    const soft = line?.slice('Max open files'.length).trim().split(/\s+/)[0];
+    if (soft === 'unlimited') return Infinity;
+    return soft === undefined ? NaN : Number(soft);
+  } catch {
+    return NaN;
+  }
 }

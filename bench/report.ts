@@ -5,11 +5,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { BenchConfig } from './bench-config.js';
-import { BUILTIN_ID, type Competitor } from './competitors.js';
+import { BUILTIN_ID, FLOOR_EXPRESS_ID, FLOOR_FASTIFY_ID, type Competitor } from './competitors.js';
 import type { MachineInfo } from './machine.js';
 import type { ChurnResult } from './scenarios/churn.scenario.js';
 import type { FanoutResult, FanoutWindow } from './scenarios/fanout.scenario.js';
 import type { IdleResult } from './scenarios/idle.scenario.js';
+import type { PublishResult } from './scenarios/publish.scenario.js';
+import type { ScaleResult } from './scenarios/scale.scenario.js';
 import { REDIS_TARGETS, type RedisScaleOutResult, type RedisScaleOutSkipped, type ScaleOutSide } from './scenarios/redis.scenario.js';
 import type { SingleStreamResult } from './scenarios/single-stream.scenario.js';
 
@@ -18,6 +20,9 @@ export interface CompetitorResults {
   single?: SingleStreamResult;
   idle?: IdleResult;
   churn?: ChurnResult;
+  publish?: PublishResult;
+  /** `--scenarios=scale` only. */
+  scale?: ScaleResult;
   /** Scenarios that failed for this competitor, with the error. */
   errors: Record<string, string>;
 }
@@ -133,6 +138,14 @@ const OTHER_METRICS: Metric[] = [
     format: kib,
   },
   {
+    key: 'idle.cpu',
+    label: 'Idle: heartbeat CPU',
+    unit: '%',
+    better: 'lower',
+    get: (r) => r.idle?.heartbeatCpuPercent,
+    format: (v) => v.toFixed(2),
+  },
+  {
     key: 'churn',
     label: 'Churn: connect+close cycles/s',
     unit: '/s',
@@ -140,7 +153,128 @@ const OTHER_METRICS: Metric[] = [
     get: (r) => r.churn?.cyclesPerSec,
     format: int,
   },
+  {
+    key: 'publish',
+    label: 'Publish → 1 subscriber: events/s',
+    unit: '/s',
+    better: 'higher',
+    get: (r) => r.publish?.eventsPerSec,
+    format: int,
+  },
+  {
+    key: 'publish.cpu',
+    label: 'Publish: server CPU per event',
+    unit: 'µs',
+    better: 'lower',
+    get: (r) => r.publish?.cpuMicrosPerEvent,
+    format: (v) => v.toFixed(2),
+  },
 ];
+
+/** Issue 18: our cost as the difference from the floor (Nest + platform, no library) and the ratio to it. */
+function floorSection(run: BenchRun): string[] {
+  const pairs: Array<[string, string, string]> = [
+    ['Express', 'nest-event-stream-express', FLOOR_EXPRESS_ID],
+    ['Fastify', 'nest-event-stream-fastify', FLOOR_FASTIFY_ID],
+  ];
+  const present = pairs.filter(([, ours, floor]) => run.results[ours] && run.results[floor]);
+  if (present.length === 0) return [];
+  const raw = run.results[run.baseline];
+  const lines = [
+    '## Our own cost: the difference from the floor',
+    '',
+    'The floor is Nest and the platform with no SSE library: a `@Get()` route that takes `@Res()`, writes the SSE head and keeps the ' +
+      'raw response, with broadcasts and heartbeats written like the raw writer. The difference between it and us is what the library itself costs.',
+    '',
+    `| | ${present.map(([p]) => `${p}: floor`).join(' | ')} | ${present.map(([p]) => `${p}: us`).join(' | ')} | ${present.map(([p]) => `${p}: us − floor`).join(' | ')} | ${present.map(([p]) => `${p}: us ÷ floor`).join(' | ')} |`,
+    `|---|${present.map(() => '---:|---:|---:|---:').join('')}`,
+  ];
+  const rows: Array<[string, (r: CompetitorResults) => number | undefined, (v: number) => string, (d: number) => string]> = [
+    ['Idle RSS per stream (KiB)', (r) => r.idle?.rssPerConnectionBytes, kib, (d) => `${d >= 0 ? '+' : ''}${kib(d)} KiB`],
+    ['Idle JS heap per stream (KiB)', (r) => r.idle?.heapPerConnectionBytes, kib, (d) => `${d >= 0 ? '+' : ''}${kib(d)} KiB`],
+    ['Heartbeat CPU at idle (% of a core)', (r) => r.idle?.heartbeatCpuPercent, (v) => v.toFixed(2), (d) => `${d >= 0 ? '+' : ''}${d.toFixed(2)}`],
+    ['Churn (cycles/s)', (r) => r.churn?.cyclesPerSec, int, (d) => `${d >= 0 ? '+' : ''}${int(d)}/s`],
+    ['Publish → 1 subscriber (events/s)', (r) => r.publish?.eventsPerSec, int, (d) => `${d >= 0 ? '+' : ''}${int(d)}/s`],
+    ['Publish: server CPU per event (µs)', (r) => r.publish?.cpuMicrosPerEvent, (v) => v.toFixed(2), (d) => `${d >= 0 ? '+' : ''}${d.toFixed(2)} µs`],
+  ];
+  for (const [label, get, format, diff] of rows) {
+    const floors = present.map(([, , floor]) => get(run.results[floor]!));
+    const ours = present.map(([, id]) => get(run.results[id]!));
+    const show = (v: number | undefined) => (v === undefined ? '–' : format(v));
+    lines.push(
+      `| ${label} | ${floors.map(show).join(' | ')} | ${ours.map(show).join(' | ')} | ${ours
+        .map((v, i) => (v === undefined || floors[i] === undefined ? '–' : diff(v - floors[i]!)))
+        .join(' | ')} | ${ours.map((v, i) => formatRatio(ratio(v, floors[i]))).join(' | ')} |`,
+    );
+  }
+  lines.push('', '| Issue 18 target | ' + present.map(([p]) => p).join(' | ') + ' |', `|---|${present.map(() => '---|').join('')}`);
+  const check = (label: string, compute: (ours: CompetitorResults, floor: CompetitorResults) => { shown: string; ok: boolean } | undefined) => {
+    const cells = present.map(([, id, floor]) => {
+      const c = compute(run.results[id]!, run.results[floor]!);
+      return c ? `${c.ok ? '✅' : '❌'} ${c.shown}` : '–';
+    });
+    lines.push(`| ${label} | ${cells.join(' | ')} |`);
+  };
+  const overFloor = (get: (r: CompetitorResults) => number | undefined) => (ours: CompetitorResults, floor: CompetitorResults) => {
+    const a = get(ours);
+    const b = get(floor);
+    if (a === undefined || b === undefined) return undefined;
+    return { shown: `${a - b >= 0 ? '+' : ''}${((a - b) / 1000).toFixed(2)} KB`, ok: a - b <= 2000 };
+  };
+  const atLeast = (get: (r: CompetitorResults) => number | undefined, min: number) => (ours: CompetitorResults, floor: CompetitorResults) => {
+    const v = ratio(get(ours), get(floor));
+    return v === undefined ? undefined : { shown: formatRatio(v), ok: v >= min };
+  };
+  check('Idle JS heap per stream ≤ floor + 2 KB', overFloor((r) => r.idle?.heapPerConnectionBytes));
+  check('Idle RSS per stream ≤ floor + 2 KB', overFloor((r) => r.idle?.rssPerConnectionBytes));
+  check('Churn ≥ 0.9× floor', atLeast((r) => r.churn?.cyclesPerSec, 0.9));
+  check('Hub publish → 1 subscriber ≥ 0.8× floor', atLeast((r) => r.publish?.eventsPerSec, 0.8));
+  if (raw) {
+    lines.push(
+      '',
+      `Against the raw \`node:http\` writer: ${present
+        .map(
+          ([p, id]) =>
+            `${p} idle heap ${formatRatio(ratio(run.results[id]!.idle?.heapPerConnectionBytes, raw.idle?.heapPerConnectionBytes))}, churn ${formatRatio(ratio(run.results[id]!.churn?.cyclesPerSec, raw.churn?.cyclesPerSec))}, publish ${formatRatio(ratio(run.results[id]!.publish?.eventsPerSec, raw.publish?.eventsPerSec))}`,
+        )
+        .join('; ')} (the floors: ${present
+        .map(
+          ([p, , floor]) =>
+            `${p} idle heap ${formatRatio(ratio(run.results[floor]!.idle?.heapPerConnectionBytes, raw.idle?.heapPerConnectionBytes))}, churn ${formatRatio(ratio(run.results[floor]!.churn?.cyclesPerSec, raw.churn?.cyclesPerSec))}, publish ${formatRatio(ratio(run.results[floor]!.publish?.eventsPerSec, raw.publish?.eventsPerSec))}`,
+        )
+        .join('; ')}).`,
+    );
+  }
+  lines.push('');
+  return lines;
+}
+
+/** `--scenarios=scale`: idle streams step by step with the default heartbeat. */
+function scaleSection(run: BenchRun): string[] {
+  const measured = run.competitors.filter((c) => run.results[c.id]?.scale);
+  if (measured.length === 0) return [];
+  const lines = [
+    '## Scale: idle streams step by step (15 s heartbeat)',
+    '',
+    'Streams added step by step to one server process; at each step, server memory after a full GC per stream (against before the first ' +
+      'stream) and server CPU over one heartbeat interval (15 s, the default). Flat columns mean a linear cost.',
+    '',
+    '| Competitor | Streams | Connect ms | RSS per stream | JS heap per stream | Heartbeat CPU % of a core | CPU % per 10,000 streams |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+  ];
+  const skipped = new Set<string>();
+  for (const c of measured) {
+    const scale = run.results[c.id]!.scale!;
+    if (scale.skipped) skipped.add(scale.skipped);
+    for (const s of scale.steps) {
+      lines.push(
+        `| ${c.label} | ${int(s.streams)} | ${int(s.connectMs)} | ${kib(s.rssPerStreamBytes)} KiB | ${kib(s.heapPerStreamBytes)} KiB | ${s.heartbeatCpuPercent.toFixed(2)} | ${s.heartbeatCpuPercentPer10k.toFixed(3)} |`,
+      );
+    }
+  }
+  lines.push('', ...[...skipped].map((s) => `> Steps left out: ${s}.`), '');
+  return lines;
+}
 
 function ratio(value: number | undefined, base: number | undefined): number | undefined {
   if (value === undefined || base === undefined || !Number.isFinite(value) || !Number.isFinite(base) || base === 0) return undefined;
@@ -366,6 +500,12 @@ export function renderMarkdown(run: BenchRun): string {
     '',
     table(run, OTHER_METRICS),
     '',
+    `Idle heartbeat CPU: server CPU over the ${run.config.idle.holdMs / 1000} s the idle streams are held. ` +
+      `Publish: one client on the broadcast; the server publishes ${int(run.config.publish.events)} events in synchronous batches of ${int(run.config.publish.batch)}; ` +
+      'events/s until the client has the last one (the best of a few rounds after a warm-up), and server CPU per event.',
+    '',
+    ...floorSection(run),
+    ...scaleSection(run),
     '## Issue 7 targets (this project against Nest built-in `@Sse` and the raw writer)',
     '',
     ...targets(run),

@@ -19,11 +19,22 @@ import { writeReport, type BenchRun, type CompetitorResults, type RedisScenarioO
 import { runChurn } from './scenarios/churn.scenario.js';
 import { runFanout } from './scenarios/fanout.scenario.js';
 import { runIdle } from './scenarios/idle.scenario.js';
+import { DEFAULT_SCALE_STEPS, runScale } from './scenarios/scale.scenario.js';
+import { runPublish } from './scenarios/publish.scenario.js';
 import { DEFAULT_BENCH_REDIS_URL, runRedisScaleOut } from './scenarios/redis.scenario.js';
 import { runSingleStream } from './scenarios/single-stream.scenario.js';
 
-const SCENARIOS = ['fanout', 'single', 'idle', 'churn', 'redis'] as const;
+const SCENARIOS = ['fanout', 'single', 'idle', 'churn', 'publish', 'redis', 'scale'] as const;
+/** Run only when asked for (`--scenarios=scale`): minutes per competitor. */
+const ON_REQUEST: readonly string[] = ['scale'];
 type Scenario = (typeof SCENARIOS)[number];
+
+/** `--scale-steps=10000,20000`: the scale scenario's stream counts. */
+function scaleSteps(): number[] {
+  const steps = readList('scale-steps')?.map(Number);
+  if (steps?.some((n) => !Number.isInteger(n) || n <= 0)) throw new Error('--scale-steps: positive integers, e.g. --scale-steps=10000,20000');
+  return steps ?? DEFAULT_SCALE_STEPS;
+}
 
 function readList(name: string): string[] | undefined {
   const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
@@ -74,11 +85,14 @@ async function main() {
   const competitors: Competitor[] = only ? COMPETITORS.filter((c) => only.includes(c.id)) : [...COMPETITORS];
   const unknown = readList('scenarios')?.filter((s) => !(SCENARIOS as readonly string[]).includes(s));
   if (unknown?.length) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; one of ${SCENARIOS.join(', ')}`);
-  const scenarios = (readList('scenarios') ?? [...SCENARIOS]) as Scenario[];
+  const scenarios = (readList('scenarios') ?? SCENARIOS.filter((s) => !ON_REQUEST.includes(s))) as Scenario[];
   const root = repositoryRoot();
   const outDir = path.resolve(
     process.argv.find((a) => a.startsWith('--out='))?.slice('--out='.length) ??
-      path.join(root, config.mode === 'quick' ? 'bench/results/raw/quick' : 'bench/results'),
+      path.join(
+        root,
+        config.mode === 'quick' ? 'bench/results/raw/quick' : scenarios.every((s) => s === 'scale') ? 'bench/results/scale' : 'bench/results',
+      ),
   );
   const machine = machineInfo();
   const startedAt = new Date();
@@ -116,6 +130,8 @@ async function main() {
                 if (scenario === 'single') r.single = await runSingleStream(c, config);
                 if (scenario === 'idle') r.idle = await runIdle(c, config);
                 if (scenario === 'churn') r.churn = await runChurn(c, config);
+                if (scenario === 'publish') r.publish = await runPublish(c, config);
+                if (scenario === 'scale') r.scale = await runScale(c, scaleSteps(), config.connectConcurrency);
               },
             ],
           ];

@@ -3,6 +3,7 @@
  * It runs in its own process so that parsing never competes with the server inside one event loop.
  */
 import { serveRpc } from '../ipc/rpc.js';
+import { openFilesLimit } from '../machine.js';
 import { LatencyRecorder } from './latency-recorder.js';
 import { SseSocket, type SseSocketSink } from './sse-socket.js';
 
@@ -42,6 +43,8 @@ async function connect(args: ConnectArgs): Promise<ConnectResult> {
         path: args.path,
         sampleLatency: args.latencyEvery > 0 && index % args.latencyEvery === 0,
         sink,
+        // Past 20,000 sockets, other loopback source addresses: one has too few ephemeral ports.
+        localAddress: sockets.length + index >= 20_000 ? `127.0.0.${1 + Math.floor((sockets.length + index) / 20_000)}` : undefined,
       });
       try {
         const status = await socket.head;
@@ -122,6 +125,7 @@ async function churn(args: ChurnArgs): Promise<ChurnResult> {
 
 serveRpc({
   connect: (args: ConnectArgs) => connect(args),
+  openFilesLimit: () => ({ limit: openFilesLimit() }),
   mark: () => {
     mark = { events: sink.events, bytes: sink.bytes, at: performance.now(), cpu: process.cpuUsage() };
     latency.reset();
@@ -150,6 +154,13 @@ serveRpc({
     return { sampling: sockets.filter((s) => s.sampleLatency).length };
   },
   /** Resolves once no byte arrived for `quietMs` (or after `timeoutMs`). */
+  /** Waits until `count` events arrived since `mark`; ms from the mark to the poll that saw the last of them. */
+  waitForEvents: async (args: { count: number; timeoutMs: number }) => {
+    while (sink.events - mark.events < args.count && performance.now() - mark.at < args.timeoutMs) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return { events: sink.events - mark.events, ms: performance.now() - mark.at };
+  },
   waitQuiet: async (args: { quietMs: number; timeoutMs: number }) => {
     const started = performance.now();
     let bytes = sink.bytes;

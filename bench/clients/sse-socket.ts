@@ -28,6 +28,8 @@ export interface SseSocketOptions {
   /** Parse the timestamp of every event on this socket. */
   sampleLatency: boolean;
   sink: SseSocketSink;
+  /** Source address (127.x.y.z): one address has about 28,000 ephemeral ports towards one server port. */
+  localAddress?: string;
 }
 
 /** True when `tail` ends with the first k bytes of `needle` and `head` starts with the rest, for some k. */
@@ -73,7 +75,7 @@ export class SseSocket {
 
   constructor(private readonly options: SseSocketOptions) {
     this.sampleLatency = options.sampleLatency;
-    const socket = net.connect({ port: options.port, host: '127.0.0.1', noDelay: true });
+    const socket = net.connect({ port: options.port, host: '127.0.0.1', noDelay: true, localAddress: options.localAddress });
     this.socket = socket;
     let resolveHead!: (status: number) => void;
     let rejectHead!: (err: Error) => void;

@@ -51,6 +51,11 @@ export function serveRpc(handlers: RpcHandlers, info: unknown = {}): void {
   process.send({ rpc: 'ready', info });
 }
 
+/** `ulimit -n` to the hard limit (or BENCH_OPEN_FILES, when lower), then the real command (`$@`). */
+const RAISE_OPEN_FILES =
+  'hard=$(ulimit -Hn); want=${BENCH_OPEN_FILES:-$hard}; ' +
+  '[ "$hard" != unlimited ] && [ "$want" -gt "$hard" ] && want=$hard; ulimit -n "$want" 2>/dev/null; exec "$@"';
+
 /** Orchestrator side: one forked worker process. */
 export class RpcWorker<Info = unknown> {
   private nextId = 1;
@@ -87,8 +92,11 @@ export class RpcWorker<Info = unknown> {
     args: string[],
     options: { label: string; execArgv?: string[]; timeoutMs?: number },
   ): Promise<RpcWorker<Info>> {
+    // Through sh, to raise this worker's open-files limit (soft, up to the hard one) before Node
+    // starts: thousands of sockets need it, and the machine's own settings stay as they are.
     const child = fork(modulePath, args, {
-      execArgv: options.execArgv ?? [],
+      execPath: '/bin/sh',
+      execArgv: ['-c', RAISE_OPEN_FILES, 'sh', process.execPath, ...(options.execArgv ?? [])],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const info = await new Promise<Info>((resolve, reject) => {

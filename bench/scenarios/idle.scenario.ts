@@ -6,7 +6,7 @@
 import type { BenchConfig } from '../bench-config.js';
 import type { ConnectResult, WindowResult } from '../clients/client-main.js';
 import type { Competitor } from '../competitors.js';
-import type { MemoryReading } from '../servers/server-main.js';
+import type { CpuReading, MemoryReading } from '../servers/server-main.js';
 import { withWorkers } from '../workers.js';
 
 export interface IdleResult {
@@ -16,6 +16,8 @@ export interface IdleResult {
   heapPerConnectionBytes: number;
   /** Heartbeat bytes each client received while held (proves heartbeats flow). */
   heartbeatBytesPerConnection: number;
+  /** Server CPU while the streams only receive heartbeats, % of one core. */
+  heartbeatCpuPercent: number;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -36,7 +38,9 @@ export function runIdle(competitor: Competitor, config: BenchConfig): Promise<Id
     if (connect.failed > 0) throw new Error(`${competitor.id}: ${connect.failed} connections failed: ${JSON.stringify(connect.statuses)}`);
     await server.call('waitForStreams', { atLeast: connections + 1, timeoutMs: 20_000 });
     await client.call('mark');
+    await server.call('cpuStart');
     await sleep(holdMs);
+    const cpu = await server.call<CpuReading>('cpuRead');
     const window = await client.call<WindowResult>('read');
     const after = await server.call<MemoryReading>('gc');
     await client.call('closeAll');
@@ -47,6 +51,7 @@ export function runIdle(competitor: Competitor, config: BenchConfig): Promise<Id
       rssPerConnectionBytes: (after.rssBytes - before.rssBytes) / opened,
       heapPerConnectionBytes: (after.heapUsedBytes - before.heapUsedBytes) / opened,
       heartbeatBytesPerConnection: window.bytes / (connections + 1),
+      heartbeatCpuPercent: cpu.cpuPercent,
     };
   });
 }

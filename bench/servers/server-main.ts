@@ -7,6 +7,7 @@ import { writeHeapSnapshot } from 'node:v8';
 import { COMPETITORS, SCALE_OUT_SERVERS } from '../competitors.js';
 import { serveRpc } from '../ipc/rpc.js';
 import { makeBenchEvent } from './bench-event.js';
+import { openFilesLimit } from '../machine.js';
 import type { BenchServer, StartBenchServer } from './bench-server.js';
 
 export interface MemoryReading {
@@ -106,6 +107,7 @@ async function main(): Promise<void> {
   serveRpc(
     {
       memory: () => memory(server),
+      openFilesLimit: () => ({ limit: openFilesLimit() }),
       gc: async () => {
         await collectGarbage();
         return memory(server);
@@ -120,6 +122,17 @@ async function main(): Promise<void> {
         publisher?.stop();
         publisher = startPublisher(server, args.ratePerSec);
         return {};
+      },
+      /** `total` events in synchronous batches of `batch`, yielding to I/O between batches (the publish scenario). */
+      publishBurst: async (args: { total: number; batch: number }) => {
+        const started = performance.now();
+        let seq = 0;
+        while (seq < args.total) {
+          const end = Math.min(args.total, seq + args.batch);
+          while (seq < end) server.publish(makeBenchEvent(seq++));
+          await nextTurn();
+        }
+        return { published: seq, ms: performance.now() - started };
       },
       publishStop: () => {
         const result = publisher?.stop() ?? { published: 0, skipped: 0, ms: 0 };
