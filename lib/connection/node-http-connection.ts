@@ -12,6 +12,7 @@ import type { SseConnection } from './sse-connection.js';
 import { canWriteChunksDirectly, DirectChunkWriter } from './writers/direct-chunk-writer.js';
 import type { FrameWriter, SseWriterName } from './writers/frame-writer.js';
 import { ResponseWriter } from './writers/response-writer.js';
+import type { ChunkableFrame } from './http-chunk.js';
 
 const SSE_HEADERS: OutgoingHttpHeaders = {
   'content-type': 'text/event-stream',
@@ -123,7 +124,7 @@ export class NodeHttpConnection implements SseConnection {
     return this.frameWriter!.write(frame);
   }
 
-  writeShared(frame: { readonly bytes: Buffer }): boolean {
+  writeShared(frame: ChunkableFrame): boolean {
     if (this.state !== 'streaming') return false;
     return this.frameWriter!.writeShared(frame);
   }

@@ -3,6 +3,7 @@
  * that touches `req`/`res`/sockets lives behind it (node-http-connection.ts).
  */
 import type { SseWriterName } from './writers/frame-writer.js';
+import type { ChunkableFrame } from './http-chunk.js';
 
 export type { SseWriterName };
 
@@ -25,7 +26,7 @@ export interface SseConnection {
   /** Writes one whole frame. False when the socket wants the writer to wait for drain. */
   write(frame: string | Buffer): boolean;
   /** Writes a frame that many streams write (a hub broadcast): its wire form is built once for all. */
-  writeShared(frame: { readonly bytes: Buffer }): boolean;
+  writeShared(frame: ChunkableFrame): boolean;
   /** Bytes written but not yet handed to the kernel. */
   readonly pendingBytes: number;
   /** True when the socket asked the writer to wait for drain. */

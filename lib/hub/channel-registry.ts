@@ -23,6 +23,12 @@ export function frameOf(event: HubEvent): EncodedFrame {
   return new EncodedFrame(event.frame, event.id === '' ? undefined : event.id, event.value);
 }
 
+/** The parts of a stored event's id (parsed once per dispatch when the store did not give them). */
+function pointOf(event: HubEvent): HubIdPoint | undefined {
+  if (event.id === '') return undefined;
+  return event.point ?? parseHubId(event.id);
+}
+
 export class ChannelRegistry {
   private readonly byChannel = new Map<string, Set<HubReceiver>>();
   /** Channels whose transport subscription is not confirmed yet. */
@@ -101,7 +107,7 @@ export class ChannelRegistry {
       const set = this.byChannel.get(channels[0]!);
       if (!set) return;
       frame = frameOf(event);
-      point = event.id === '' ? undefined : parseHubId(event.id);
+      point = pointOf(event);
       for (const receiver of set) receiver.deliver(event, frame, point);
       return;
     }
@@ -111,7 +117,7 @@ export class ChannelRegistry {
       if (!set) continue;
       if (!frame) {
         frame = frameOf(event);
-        point = event.id === '' ? undefined : parseHubId(event.id);
+        point = pointOf(event);
       }
       for (const receiver of set) {
         if (reached.has(receiver)) continue;

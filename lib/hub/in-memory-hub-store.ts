@@ -160,7 +160,8 @@ export class InMemoryHubStore implements SseHubStore {
       frame: Buffer.from(frame, 'utf8'),
       value: input.value,
       meta: input.meta,
-      ...(input.last && { last: true }),
+      last: input.last === true,
+      point,
     };
     const capacity = input.maxEvents ?? this.maxEvents;
     if (capacity === 0) return event;

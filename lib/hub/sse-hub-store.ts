@@ -36,6 +36,8 @@ export interface HubEvent {
   readonly value: unknown;
   readonly meta?: unknown;
   readonly last?: boolean;
+  /** The id's parts, when the store has them at hand (saves parsing the id for every delivery). */
+  readonly point?: HubIdPoint;
 }
 
 export interface HubReplay {
@@ -47,6 +49,7 @@ export interface HubReplay {
 
 export type MaybePromise<T> = T | Promise<T>;
 
+import type { HubIdPoint } from './hub-id.js';
 import type { SseStreamLeases } from '../resumable/stream-leases.js';
 
 export interface SseHubStore {

@@ -121,7 +121,12 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
     try {
       this.assertOpen('publish');
       const list = normalizeChannels(channels, 'publish');
-      return this.record({ channels: list, body: this.encodeBody(value), value, meta: options.meta }).then((event) => event.id);
+      const input = { channels: list, body: this.encodeBody(value), value, meta: options.meta };
+      const appended = this.store.append(input);
+      if (isPromise(appended)) return appended.then((event) => this.send(event)).then((event) => event.id);
+      // Store and transport in process: one settled promise per publish, nothing chained.
+      const sent = this.transport.publish(appended);
+      return isPromise(sent) ? sent.then(() => appended.id) : Promise.resolve(appended.id);
     } catch (err) {
       return Promise.reject(err);
     }

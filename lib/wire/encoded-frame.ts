@@ -9,6 +9,9 @@ const LF = 0x0a;
 const CR = 0x0d;
 
 export class EncodedFrame<T = unknown> {
+  /** @internal Its HTTP/1.1 chunk, once a connection built it (shared by every socket it goes to). */
+  chunk: Buffer | undefined = undefined;
+
   /**
    * @param bytes The complete frame: LF line endings, ending with a blank line (`\n\n`). Anything
    * else would merge with the next frame or end the chunked body, so it is refused here.

@@ -5,7 +5,7 @@
  */
 import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import { httpChunk, sharedHttpChunk } from '../http-chunk.js';
+import { httpChunk, sharedHttpChunk, type ChunkableFrame } from '../http-chunk.js';
 import type { FrameWriter } from './frame-writer.js';
 
 /**
@@ -47,7 +47,7 @@ export class DirectChunkWriter implements FrameWriter {
     return this.writeChunk(httpChunk(frame));
   }
 
-  writeShared(frame: { readonly bytes: Buffer }): boolean {
+  writeShared(frame: ChunkableFrame): boolean {
     if (frame.bytes.length === 0) return !this.socket.writableNeedDrain;
     return this.writeChunk(sharedHttpChunk(frame));
   }

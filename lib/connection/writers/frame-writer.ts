@@ -1,4 +1,5 @@
 import type { EventEmitter } from 'node:events';
+import type { ChunkableFrame } from '../http-chunk.js';
 
 /** Which writer carries a stream's frames; reported on the `open` diagnostics channel. */
 export type SseWriterName = 'direct-chunks' | 'response';
@@ -12,7 +13,7 @@ export interface FrameWriter {
   /** Writes a frame made for this stream. False when the writer wants the caller to wait for `drain`. */
   write(frame: string | Buffer): boolean;
   /** Writes a frame that many streams write (a hub broadcast). */
-  writeShared(frame: { readonly bytes: Buffer }): boolean;
+  writeShared(frame: ChunkableFrame): boolean;
   /** Bytes accepted but not yet handed to the kernel. */
   readonly pendingBytes: number;
   /** True when the writer asked the caller to wait for `drain`. */

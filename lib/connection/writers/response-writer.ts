@@ -1,6 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import type { FrameWriter } from './frame-writer.js';
+import type { ChunkableFrame } from '../http-chunk.js';
 
 /** The buffer state of an HTTP/1 response, or of the stream under an HTTP/2 compatibility response. */
 interface WritableState extends EventEmitter {
@@ -29,7 +30,7 @@ export class ResponseWriter implements FrameWriter {
     return this.response.write(frame);
   }
 
-  writeShared(frame: { readonly bytes: Buffer }): boolean {
+  writeShared(frame: ChunkableFrame): boolean {
     return this.response.write(frame.bytes);
   }
 
