@@ -45,7 +45,8 @@ export const COMPETITORS: readonly Competitor[] = [
     id: FLOOR_EXPRESS_ID,
     label: 'floor: Nest @Res() (Express)',
     module: 'nest-floor-express.server.js',
-    description: 'no library: a Nest `@Get()` route taking `@Res()` that writes the SSE head and keeps the raw response; broadcasts written like the raw writer (Express)',
+    description:
+      'no library: a Nest `@Get()` route taking `@Res()` that writes the SSE head and keeps the raw response; broadcasts written like the raw writer (Express)',
   },
   {
     id: FLOOR_FASTIFY_ID,

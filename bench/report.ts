@@ -192,10 +192,20 @@ function floorSection(run: BenchRun): string[] {
   const rows: Array<[string, (r: CompetitorResults) => number | undefined, (v: number) => string, (d: number) => string]> = [
     ['Idle RSS per stream (KiB)', (r) => r.idle?.rssPerConnectionBytes, kib, (d) => `${d >= 0 ? '+' : ''}${kib(d)} KiB`],
     ['Idle JS heap per stream (KiB)', (r) => r.idle?.heapPerConnectionBytes, kib, (d) => `${d >= 0 ? '+' : ''}${kib(d)} KiB`],
-    ['Heartbeat CPU at idle (% of a core)', (r) => r.idle?.heartbeatCpuPercent, (v) => v.toFixed(2), (d) => `${d >= 0 ? '+' : ''}${d.toFixed(2)}`],
+    [
+      'Heartbeat CPU at idle (% of a core)',
+      (r) => r.idle?.heartbeatCpuPercent,
+      (v) => v.toFixed(2),
+      (d) => `${d >= 0 ? '+' : ''}${d.toFixed(2)}`,
+    ],
     ['Churn (cycles/s)', (r) => r.churn?.cyclesPerSec, int, (d) => `${d >= 0 ? '+' : ''}${int(d)}/s`],
     ['Publish → 1 subscriber (events/s)', (r) => r.publish?.eventsPerSec, int, (d) => `${d >= 0 ? '+' : ''}${int(d)}/s`],
-    ['Publish: server CPU per event (µs)', (r) => r.publish?.cpuMicrosPerEvent, (v) => v.toFixed(2), (d) => `${d >= 0 ? '+' : ''}${d.toFixed(2)} µs`],
+    [
+      'Publish: server CPU per event (µs)',
+      (r) => r.publish?.cpuMicrosPerEvent,
+      (v) => v.toFixed(2),
+      (d) => `${d >= 0 ? '+' : ''}${d.toFixed(2)} µs`,
+    ],
   ];
   for (const [label, get, format, diff] of rows) {
     const floors = present.map(([, , floor]) => get(run.results[floor]!));
@@ -208,7 +218,10 @@ function floorSection(run: BenchRun): string[] {
     );
   }
   lines.push('', '| Issue 18 target | ' + present.map(([p]) => p).join(' | ') + ' |', `|---|${present.map(() => '---|').join('')}`);
-  const check = (label: string, compute: (ours: CompetitorResults, floor: CompetitorResults) => { shown: string; ok: boolean } | undefined) => {
+  const check = (
+    label: string,
+    compute: (ours: CompetitorResults, floor: CompetitorResults) => { shown: string; ok: boolean } | undefined,
+  ) => {
     const cells = present.map(([, id, floor]) => {
       const c = compute(run.results[id]!, run.results[floor]!);
       return c ? `${c.ok ? '✅' : '❌'} ${c.shown}` : '–';
@@ -221,14 +234,27 @@ function floorSection(run: BenchRun): string[] {
     if (a === undefined || b === undefined) return undefined;
     return { shown: `${a - b >= 0 ? '+' : ''}${((a - b) / 1000).toFixed(2)} KB`, ok: a - b <= 2000 };
   };
-  const atLeast = (get: (r: CompetitorResults) => number | undefined, min: number) => (ours: CompetitorResults, floor: CompetitorResults) => {
-    const v = ratio(get(ours), get(floor));
-    return v === undefined ? undefined : { shown: formatRatio(v), ok: v >= min };
-  };
-  check('Idle JS heap per stream ≤ floor + 2 KB', overFloor((r) => r.idle?.heapPerConnectionBytes));
-  check('Idle RSS per stream ≤ floor + 2 KB', overFloor((r) => r.idle?.rssPerConnectionBytes));
-  check('Churn ≥ 0.9× floor', atLeast((r) => r.churn?.cyclesPerSec, 0.9));
-  check('Hub publish → 1 subscriber ≥ 0.8× floor', atLeast((r) => r.publish?.eventsPerSec, 0.8));
+  const atLeast =
+    (get: (r: CompetitorResults) => number | undefined, min: number) => (ours: CompetitorResults, floor: CompetitorResults) => {
+      const v = ratio(get(ours), get(floor));
+      return v === undefined ? undefined : { shown: formatRatio(v), ok: v >= min };
+    };
+  check(
+    'Idle JS heap per stream ≤ floor + 2 KB',
+    overFloor((r) => r.idle?.heapPerConnectionBytes),
+  );
+  check(
+    'Idle RSS per stream ≤ floor + 2 KB',
+    overFloor((r) => r.idle?.rssPerConnectionBytes),
+  );
+  check(
+    'Churn ≥ 0.9× floor',
+    atLeast((r) => r.churn?.cyclesPerSec, 0.9),
+  );
+  check(
+    'Hub publish → 1 subscriber ≥ 0.8× floor',
+    atLeast((r) => r.publish?.eventsPerSec, 0.8),
+  );
   if (raw) {
     lines.push(
       '',

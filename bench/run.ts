@@ -32,7 +32,8 @@ type Scenario = (typeof SCENARIOS)[number];
 /** `--scale-steps=10000,20000`: the scale scenario's stream counts. */
 function scaleSteps(): number[] {
   const steps = readList('scale-steps')?.map(Number);
-  if (steps?.some((n) => !Number.isInteger(n) || n <= 0)) throw new Error('--scale-steps: positive integers, e.g. --scale-steps=10000,20000');
+  if (steps?.some((n) => !Number.isInteger(n) || n <= 0))
+    throw new Error('--scale-steps: positive integers, e.g. --scale-steps=10000,20000');
   return steps ?? DEFAULT_SCALE_STEPS;
 }
 
@@ -91,7 +92,11 @@ async function main() {
     process.argv.find((a) => a.startsWith('--out='))?.slice('--out='.length) ??
       path.join(
         root,
-        config.mode === 'quick' ? 'bench/results/raw/quick' : scenarios.every((s) => s === 'scale') ? 'bench/results/scale' : 'bench/results',
+        config.mode === 'quick'
+          ? 'bench/results/raw/quick'
+          : scenarios.every((s) => s === 'scale')
+            ? 'bench/results/scale'
+            : 'bench/results',
       ),
   );
   const machine = machineInfo();

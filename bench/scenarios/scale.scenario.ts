@@ -37,7 +37,12 @@ export interface ScaleResult {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export function runScale(competitor: Competitor, steps: number[], connectConcurrency: number, windowMs = SCALE_HEARTBEAT_MS): Promise<ScaleResult> {
+export function runScale(
+  competitor: Competitor,
+  steps: number[],
+  connectConcurrency: number,
+  windowMs = SCALE_HEARTBEAT_MS,
+): Promise<ScaleResult> {
   return withWorkers(competitor, SCALE_HEARTBEAT_MS, async (server, client) => {
     const limits = await Promise.all([server.call<{ limit: number }>('openFilesLimit'), client.call<{ limit: number }>('openFilesLimit')]);
     const limit = Math.min(...limits.map((l) => l.limit));
@@ -58,7 +63,8 @@ export function runScale(competitor: Competitor, steps: number[], connectConcurr
         { port: server.info.port, path: '/fanout', count: target - open, concurrency: connectConcurrency, latencyEvery: 0 },
         300_000,
       );
-      if (connect.failed > 0) throw new Error(`${competitor.id}: ${connect.failed} connections failed at ${target}: ${JSON.stringify(connect.statuses)}`);
+      if (connect.failed > 0)
+        throw new Error(`${competitor.id}: ${connect.failed} connections failed at ${target}: ${JSON.stringify(connect.statuses)}`);
       open = target;
       await server.call('waitForStreams', { atLeast: open + 1, timeoutMs: 60_000 });
       await server.call('gc');

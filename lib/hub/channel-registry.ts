@@ -4,7 +4,7 @@
  * subscriber that overflowed) waits until that delivery is done.
  */
 import { Logger } from '@nestjs/common';
-import { EncodedFrame } from '../wire/encoded-frame.js';
+import { EncodedFrame, TRUSTED_FRAME } from '../wire/encoded-frame.js';
 import type { HubEvent, MaybePromise } from './sse-hub-store.js';
 import type { SseHubTransport } from './sse-hub-transport.js';
 import { isPromise } from '../source/is-promise.js';
@@ -20,7 +20,8 @@ const logger = new Logger('SseHub');
 
 /** The frame a subscriber writes: one per event and delivery, so its HTTP chunk is built once and not kept with the history. */
 export function frameOf(event: HubEvent): EncodedFrame {
-  return new EncodedFrame(event.frame, event.id === '' ? undefined : event.id, event.value);
+  // The store built it from an encoded body: whole, LF only; not scanned again per delivery.
+  return new EncodedFrame(event.frame, event.id === '' ? undefined : event.id, event.value, TRUSTED_FRAME);
 }
 
 /** The parts of a stored event's id (parsed once per dispatch when the store did not give them). */

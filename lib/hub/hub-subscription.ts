@@ -151,7 +151,6 @@ export class HubSubscription<T> implements HubReceiver {
     });
   }
 
-
   private goLive(): void {
     if (this.sink.closed || this.stopped) return;
     this.live = true;

@@ -154,15 +154,7 @@ export class InMemoryHubStore implements SseHubStore {
     const point = this.ids.next();
     const id = formatHubId(point);
     const frame = `id: ${id}\n${input.body}`;
-    const event: HubEvent = {
-      id,
-      channels: input.channels,
-      frame: Buffer.from(frame, 'utf8'),
-      value: input.value,
-      meta: input.meta,
-      last: input.last === true,
-      point,
-    };
+    const event = hubEvent(id, point, input.channels, frame, input.value, input.meta, input.last === true);
     const capacity = input.maxEvents ?? this.maxEvents;
     if (capacity === 0) return event;
     const at = this.clock();
@@ -323,18 +315,25 @@ function mergeById(lists: HubEvent[][]): HubEvent[] {
   if (lists.length === 1) return lists[0]!;
   const byId = new Map<string, { event: HubEvent; point: HubIdPoint }>();
   for (const list of lists) {
-    for (const event of list) if (!byId.has(event.id)) byId.set(event.id, { event, point: parseHubId(event.id)! });
+    for (const event of list) if (!byId.has(event.id)) byId.set(event.id, { event, point: event.point ?? parseHubId(event.id)! });
   }
   return [...byId.values()].sort((a, b) => compareHubIds(a.point, b.point)).map((entry) => entry.event);
 }
 
 function toHubEvent(held: HeldEvent): HubEvent {
-  return {
-    id: held.id,
-    channels: held.channels,
-    frame: Buffer.from(held.frame, 'utf8'),
-    value: held.value,
-    meta: held.meta,
-    ...(held.last && { last: true }),
-  };
+  return hubEvent(held.id, held.point, held.channels, held.frame, held.value, held.meta, held.last);
+}
+
+function hubEvent(
+  id: string,
+  point: HubIdPoint,
+  channels: readonly string[],
+  frame: string,
+  value: unknown,
+  meta: unknown,
+  last: boolean,
+): HubEvent {
+  const event: { -readonly [K in keyof HubEvent]: HubEvent[K] } = { id, channels, frame: Buffer.from(frame, 'utf8'), value, meta, point };
+  if (last) event.last = true;
+  return event;
 }

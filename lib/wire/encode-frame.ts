@@ -14,7 +14,6 @@ export const jsonSerializer: SseSerializer = (value) => JSON.stringify(value);
 
 const LINE_SPLIT = /\r\n|\r|\n/;
 const HAS_LINE_BREAK = /[\r\n]/;
-const ENVELOPE_KEYS = new Set(['data', 'event', 'type', 'id', 'retry', 'comment']);
 
 /** `data: ` lines for a text payload: CR, LF and CRLF each start a new line, as a client splits them. */
 export function encodeDataLines(text: string): string {
@@ -102,9 +101,22 @@ export function isEnvelope(value: object): value is EnvelopeFields {
   const proto = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) return false;
   let hasPayload = false;
-  for (const key of Object.keys(value)) {
-    if (!ENVELOPE_KEYS.has(key)) return false;
-    if ((key === 'data' || key === 'comment') && (value as EnvelopeFields)[key] !== undefined) hasPayload = true;
+  // for...in, not Object.keys(): no array per value (called for every published object). With
+  // the prototype checked above, it sees own enumerable keys only.
+  for (const key in value) {
+    switch (key) {
+      case 'data':
+      case 'comment':
+        if ((value as EnvelopeFields)[key] !== undefined) hasPayload = true;
+        break;
+      case 'event':
+      case 'type':
+      case 'id':
+      case 'retry':
+        break;
+      default:
+        return false;
+    }
   }
   return hasPayload;
 }
@@ -132,7 +144,9 @@ export function encodeValue(value: unknown, serializer: SseSerializer = jsonSeri
     default:
       break;
   }
-  return `${encodeDataLines(payloadText(value, serializer))}\n`;
+  const text = payloadText(value, serializer);
+  // JSON.stringify escapes CR and LF: its text is always one line.
+  return serializer === jsonSerializer && typeof value === 'object' ? `data: ${text}\n\n` : `${encodeDataLines(text)}\n`;
 }
 
 /**

@@ -8,6 +8,9 @@ import { SseSerializationError } from '../errors.js';
 const LF = 0x0a;
 const CR = 0x0d;
 
+/** @internal Passed by code that built the bytes from an encoded body itself (the hub's stores): no scan per delivery. */
+export const TRUSTED_FRAME: unique symbol = Symbol('trusted frame');
+
 export class EncodedFrame<T = unknown> {
   /** @internal Its HTTP/1.1 chunk, once a connection built it (shared by every socket it goes to). */
   chunk: Buffer | undefined = undefined;
@@ -24,7 +27,9 @@ export class EncodedFrame<T = unknown> {
     readonly id: string | undefined,
     /** The value the frame was made from. */
     readonly value: T,
+    trusted?: typeof TRUSTED_FRAME,
   ) {
+    if (trusted === TRUSTED_FRAME) return;
     if (!Buffer.isBuffer(bytes) || bytes.length < 2 || bytes[bytes.length - 1] !== LF || bytes[bytes.length - 2] !== LF) {
       throw new SseSerializationError(bytes, 'an EncodedFrame must be non-empty bytes that end with a blank line ("\\n\\n")');
     }
