@@ -23,6 +23,7 @@ import { HubSubscription, type SseHubEventInfo, type SubscriptionHost, type Subs
 import { InMemoryHubStore } from './in-memory-hub-store.js';
 import { InProcessTransport } from './in-process-transport.js';
 import { PresenceRoster, presenceKeyOf, type SsePresenceBook, type SsePresenceEntry } from './presence.js';
+import { SseHubChannel } from './sse-hub-channel.js';
 import type { HubEvent, HubEventInput, SseHubStore } from './sse-hub-store.js';
 import type { SseHubTransport } from './sse-hub-transport.js';
 import { isPromise } from '../source/is-promise.js';
@@ -172,6 +173,17 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
         else leave();
       },
     });
+  }
+
+  /**
+   * A view of `channel` (or channels) typed by an event map: `publish(event, data)` is checked
+   * against it, and `subscribe()` fits an `@SseEvents()` route of the same map.
+   *
+   * @example const room = this.hub.channel<ChatEvents>(`room:${id}`); await room.publish('message', msg);
+   */
+  channel<M>(channel: string | readonly string[]): SseHubChannel<M> {
+    normalizeChannels(channel, 'channel');
+    return new SseHubChannel<M>(this, channel);
   }
 
   /** Open subscriptions on `channel`, or in total (a subscriber of several channels counts once), in this instance. */
