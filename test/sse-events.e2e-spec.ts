@@ -6,7 +6,17 @@
  */
 import { Controller, Module } from '@nestjs/common';
 import { of } from 'rxjs';
-import { LastEventId, Sse, SseEvent, SseEvents, SseHub, SseModule, type SseEventsOf } from '../lib/index.js';
+import {
+  LastEventId,
+  Sse,
+  SseEvent,
+  SseEvents,
+  SseHub,
+  SseModule,
+  type SseEventsDeclaration,
+  type SseEventsOf,
+  type SseEventsOptions,
+} from '../lib/index.js';
 import { readEvents } from '../lib/testing/index.js';
 import { CapturedLogs } from './support/captured-logs.js';
 import { PLATFORMS, startApp, type RunningApp } from './support/platforms.js';
@@ -19,6 +29,9 @@ class ProgressDto {
 const jobEvents = { progress: ProgressDto, done: String } as const;
 const chatEvents = { message: String, join: String } as const;
 type ChatEvents = SseEventsOf<typeof chatEvents>;
+
+/** `@SseEvents()` as JavaScript (or a cast) sees it: no compile-time check, which is what the run-time check is for. */
+const UntypedSseEvents = SseEvents as (events: SseEventsDeclaration, options?: SseEventsOptions) => MethodDecorator;
 
 /** Fresh classes per platform: a warning is logged once per route (handler) and event name, per process. */
 function eventsModule() {
@@ -33,9 +46,8 @@ function eventsModule() {
       yield new SseEvent({ event: 'done', data: 'ok' });
     }
 
-    // Below @Sse() this time: the declaration is found either way. Untyped on purpose (a
-    // JavaScript caller, or a cast): what the run-time check is for.
-    @SseEvents(jobEvents)
+    // Below @Sse() this time: the declaration is found either way.
+    @UntypedSseEvents(jobEvents)
     @Sse('undeclared')
     undeclared(): unknown {
       return [
@@ -48,13 +60,13 @@ function eventsModule() {
     }
 
     @Sse('observable')
-    @SseEvents(jobEvents)
+    @UntypedSseEvents(jobEvents)
     observable(): unknown {
       return of({ type: 'tick', data: 1 });
     }
 
     @Sse('room')
-    @SseEvents(chatEvents, { resumable: 'hub' })
+    @UntypedSseEvents(chatEvents, { resumable: 'hub' })
     room(@LastEventId() lastEventId?: string): unknown {
       return this.hub.subscribe('room', { lastEventId });
     }
