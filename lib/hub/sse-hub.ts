@@ -222,11 +222,13 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
 
   /**
    * Replays `key`'s recording after `lastEventId`, then follows it; resolves `null` (so 204) when
-   * unknown, expired or fully delivered. Works on any instance sharing the store.
+   * unknown, expired or fully delivered. Works on any instance sharing the store. `T` types the
+   * recorded values (e.g. `SseChannelValue<AnswerEvents>` for an `@SseEvents()` route): a promise
+   * you make about what the producer yields, not a check.
    */
-  async resumeStream(key: string, options?: ResumeStreamOptions): Promise<HubSource | null> {
+  async resumeStream<T = unknown>(key: string, options?: ResumeStreamOptions): Promise<HubSource<T> | null> {
     if (this.closed) return null;
-    return this.resumable.resume(key, options);
+    return (await this.resumable.resume(key, options)) as HubSource<T> | null;
   }
 
   /**
