@@ -17,6 +17,7 @@ import {
   type SseEventsOf,
   type SseEventsOptions,
 } from '../lib/index.js';
+import { connectSse } from '../lib/client/index.js';
 import { readEvents } from '../lib/testing/index.js';
 import { CapturedLogs } from './support/captured-logs.js';
 import { PLATFORMS, startApp, type RunningApp } from './support/platforms.js';
@@ -27,6 +28,7 @@ class ProgressDto {
 }
 
 const jobEvents = { progress: ProgressDto, done: String } as const;
+type JobEvents = SseEventsOf<typeof jobEvents>;
 const chatEvents = { message: String, join: String } as const;
 type ChatEvents = SseEventsOf<typeof chatEvents>;
 
@@ -132,6 +134,15 @@ describe.each(PLATFORMS)('@SseEvents at run time (%s)', (platform) => {
     const { events } = await reading;
     expect(events.map((e) => e.event)).toEqual(['sse-gap', 'join', 'kick']);
     expect(warnings()).toEqual([expect.stringContaining('EventsController.room sent event "kick"')]);
+  });
+
+  it('is read by the typed client: JSON payloads parsed, text events left as text', async () => {
+    const seen: unknown[] = [];
+    for await (const msg of connectSse<JobEvents>(`${running.url}/declared`, { json: true, textEvents: ['done'], reconnect: false })) {
+      if (msg.event === 'progress') seen.push(msg.data.percent);
+      else seen.push(msg.data.toUpperCase());
+    }
+    expect(seen).toEqual([50, 'OK']);
   });
 
   it('checks nothing in production', async () => {
