@@ -1,6 +1,27 @@
 /** nest-event-stream: Server-Sent Events for NestJS. The public names of PRODUCT.md. */
 export { SseModule } from './sse.module.js';
 export { Sse } from './sse.decorator.js';
+export {
+  SseEvents,
+  SSE_EVENTS_METADATA,
+  type SseEventsOptions,
+  type SseEventsMetadata,
+  type SseEventsDecorator,
+} from './events/sse-events.decorator.js';
+export {
+  ssePayload,
+  type SseEventsDeclaration,
+  type SsePayloadDeclaration,
+  type SseJsonSchema,
+  type SseTypedSchema,
+  type SsePayloadOf,
+  type SseEventsOf,
+  type SseEventValue,
+  type SseEventStream,
+  type SseChannelValue,
+  type SseSourceOf,
+  type SseResultOf,
+} from './events/sse-event-map.js';
 export { SseInterceptor } from './sse.interceptor.js';
 export { LastEventId, MAX_LAST_EVENT_ID_LENGTH, readLastEventId } from './last-event-id.decorator.js';
 export { CleanUp, type CleanUpFn, type SseEndReason } from './cleanup/clean-up.js';
@@ -19,6 +40,7 @@ export {
   type SseGapNotice,
 } from './hub/sse-hub.js';
 export type { SsePresenceEntry } from './hub/presence.js';
+export { SseHubChannel } from './hub/sse-hub-channel.js';
 export { HubSource, type HubSink } from './hub/hub-source.js';
 export { InMemoryHubStore } from './hub/in-memory-hub-store.js';
 export {

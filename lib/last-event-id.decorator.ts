@@ -40,6 +40,9 @@ export function readLastEventId(request: { headers?: Record<string, unknown>; qu
  *
  * @example @Sse('feed') feed(@LastEventId() lastEventId?: string) { return this.hub.subscribe('feed', { lastEventId }); }
  */
-export const LastEventId: () => ParameterDecorator = createParamDecorator((_data: unknown, context: ExecutionContext): string | undefined =>
-  readLastEventId(context.switchToHttp().getRequest()),
-);
+export const LastEventId: () => ParameterDecorator = createParamDecorator(lastEventIdFactory);
+
+/** The factory behind `@LastEventId()`: a route that uses it resumes (`nest-event-stream/openapi` documents the header). */
+export function lastEventIdFactory(_data: unknown, context: ExecutionContext): string | undefined {
+  return readLastEventId(context.switchToHttp().getRequest());
+}

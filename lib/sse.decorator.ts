@@ -8,6 +8,7 @@ import { RequestMapping, RequestMethod, Res, SetMetadata, UseInterceptors } from
 import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants.js';
 import { CleanUp } from './cleanup/clean-up.js';
 import { InjectCleanUp, UntypedParameter } from './cleanup/inject-clean-up.decorator.js';
+import { UndeclaredEventWarning } from './events/undeclared-event-warning.js';
 import { findCleanUp, readsSseSignal } from './cleanup/stream-context.js';
 import { SseOptionsError } from './errors.js';
 import { SseHandlerResult } from './source/handler-result.js';
@@ -43,13 +44,14 @@ function toHandlerResult(value: unknown, response: object | undefined): unknown 
   return new SseHandlerResult(value);
 }
 
-function wrapHandler(original: Handler, responseIndex: number): Handler {
+function wrapHandler(original: Handler, responseIndex: number, route: string): Handler {
+  // @SseEvents() may sit above @Sse() (it then decorates `wrapped`): its metadata is read on first call.
+  const undeclared = new UndeclaredEventWarning(route);
   const wrapped = function (this: unknown, ...args: unknown[]): unknown {
     const response = args[responseIndex] as object | undefined;
     const result = original.apply(this, args.slice(0, responseIndex));
-    return isPromise(result)
-      ? Promise.resolve(result).then((value) => toHandlerResult(value, response))
-      : toHandlerResult(result, response);
+    const box = (value: unknown): unknown => toHandlerResult(undeclared.wrap(value, wrapped), response);
+    return isPromise(result) ? Promise.resolve(result).then(box) : box(result);
   };
   Object.defineProperty(wrapped, 'name', { value: original.name });
   // Metadata that decorators below @Sse() put on the handler (guards, @Header, @HttpCode...).
@@ -111,7 +113,11 @@ export function Sse(path?: string | string[], options: SseRouteOptions = {}): Me
     // The hidden @Res() also resets a passthrough @Res() of the handler's: Nest must not reply, the stream does.
     Res()(target, key, responseIndex);
 
-    descriptor.value = wrapHandler(original as Handler, responseIndex) as never;
+    descriptor.value = wrapHandler(
+      original as Handler,
+      responseIndex,
+      `${(owner as { name?: string }).name ?? 'controller'}.${String(key)}`,
+    ) as never;
     RequestMapping({ path, method })(target, key, descriptor);
     SetMetadata(SSE_ROUTE_OPTIONS, options)(target, key, descriptor);
     SetMetadata(SSE_READS_SIGNAL, readsSseSignal(routeArgs))(target, key, descriptor);

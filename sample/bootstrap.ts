@@ -1,6 +1,7 @@
 /**
  * Builds the sample app without listening, so `main.ts` and the browser test share it. Express by
  * default; `SAMPLE_PLATFORM=fastify` (or `platform: 'fastify'`) runs the same app on Fastify.
+ * Swagger UI is at `/docs` on both.
  */
 import 'reflect-metadata';
 import fastifyStatic from '@fastify/static';
@@ -11,6 +12,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SampleAppModule } from './app.module.js';
 import { StreamSocketsService } from './debug/stream-sockets.service.js';
+import { setupSampleDocs } from './docs/openapi-docs.js';
 import { resolvePublicDir } from './public-dir.js';
 import type { SampleOptions } from './sample-options.js';
 
@@ -62,10 +64,12 @@ export async function createSampleApp(init: CreateSampleAppOptions = {}): Promis
       );
     // Registered directly (what useStaticAssets does, without its dynamic import).
     await app.register(fastifyStatic as never, { root: resolvePublicDir(), prefix: '/', index: 'index.html', maxAge: 0 } as never);
+    setupSampleDocs(app);
     return app;
   }
   const app = await NestFactory.create<NestExpressApplication>(module, new ExpressAdapter(), nestOptions);
   app.use(app.get(StreamSocketsService).middleware);
   app.useStaticAssets(resolvePublicDir(), { index: 'index.html', maxAge: 0 });
+  setupSampleDocs(app);
   return app;
 }

@@ -187,34 +187,111 @@ console.log(JSON.stringify({ id, read: read.events.map((e) => [e.id, e.data]) })
   expect(read).toEqual([[id, 'from a']]);
 }, 60_000);
 
-it('needs no ioredis for the core, client and testing entry points (an optional peer)', () => {
-  // Apart from the first app (whose node_modules has ioredis): the package copied, the rest linked.
+it('needs neither ioredis nor @nestjs/swagger for the core, client and testing entry points (optional peers)', () => {
+  // Apart from the first app (whose node_modules has both): the package copied, the rest linked.
   const bare = mkdtempSync(join(tmpdir(), 'nest-event-stream-bare-'));
-  mkdirSync(join(bare, 'node_modules'), { recursive: true });
+  mkdirSync(join(bare, 'node_modules', '@nestjs'), { recursive: true });
   cpSync(join(appDir, 'node_modules', 'nest-event-stream'), join(bare, 'node_modules', 'nest-event-stream'), { recursive: true });
   for (const entry of readdirSync(join(root, 'node_modules'))) {
-    if (!['.bin', 'nest-event-stream', 'ioredis'].includes(entry))
+    if (!['.bin', 'nest-event-stream', 'ioredis', '@nestjs'].includes(entry))
       symlinkSync(join(root, 'node_modules', entry), join(bare, 'node_modules', entry));
+  }
+  for (const entry of readdirSync(join(root, 'node_modules', '@nestjs'))) {
+    if (entry !== 'swagger') symlinkSync(join(root, 'node_modules', '@nestjs', entry), join(bare, 'node_modules', '@nestjs', entry));
   }
   writeFileSync(join(bare, 'package.json'), JSON.stringify({ name: 'bare', type: 'module', private: true }));
   writeFileSync(
     join(bare, 'core.mjs'),
     `import 'reflect-metadata';
-import { SseHub } from 'nest-event-stream';
+import { Controller, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Sse, SseEvents, SseHub, SseModule } from 'nest-event-stream';
 import { connectSse } from 'nest-event-stream/client';
 import { readEvents } from 'nest-event-stream/testing';
-let redis = 'loaded';
-try { await import('nest-event-stream/redis'); } catch (err) { redis = err.code; }
-console.log(JSON.stringify([typeof SseHub, typeof connectSse, typeof readEvents, redis]));
+const missing = async (path) => { try { await import(path); return 'loaded'; } catch (err) { return err.code; } };
+let swagger = await missing('@nestjs/swagger');
+
+// A route that declares its events works the same without @nestjs/swagger.
+class Feed {
+  stream() { return [{ event: 'tick', data: 1 }, { event: 'tick', data: 2 }]; }
+}
+const d = Reflect.decorate([Sse('feed'), SseEvents({ tick: Number })], Feed.prototype, 'stream', Object.getOwnPropertyDescriptor(Feed.prototype, 'stream'));
+Object.defineProperty(Feed.prototype, 'stream', d);
+Controller()(Feed);
+class AppModule {}
+Module({ imports: [SseModule.forRoot({ heartbeat: false })], controllers: [Feed] })(AppModule);
+const app = await NestFactory.create(AppModule, { logger: false });
+const { events } = await readEvents(app, '/feed', { count: 2 });
+await app.close();
+console.log(JSON.stringify([typeof SseHub, typeof connectSse, swagger, events.map((e) => [e.event, e.data]), await missing('nest-event-stream/redis'), await missing('nest-event-stream/openapi')]));
 `,
   );
   try {
     const out = execFileSync('node', ['core.mjs'], { cwd: bare, encoding: 'utf8' });
-    expect(JSON.parse(out)).toEqual(['function', 'function', 'function', 'ERR_MODULE_NOT_FOUND']);
+    expect(JSON.parse(out)).toEqual([
+      'function',
+      'function',
+      'ERR_MODULE_NOT_FOUND',
+      [
+        ['tick', '1'],
+        ['tick', '2'],
+      ],
+      'ERR_MODULE_NOT_FOUND',
+      'ERR_MODULE_NOT_FOUND',
+    ]);
   } finally {
     rmSync(bare, { recursive: true, force: true });
   }
-});
+}, 60_000);
+
+it('documents the routes through the openapi subpath when @nestjs/swagger is installed', () => {
+  writeFileSync(
+    join(appDir, 'openapi.mjs'),
+    `
+import 'reflect-metadata';
+import { Controller, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ApiProperty, DocumentBuilder } from '@nestjs/swagger';
+import { LastEventId, Sse, SseEvents, SseModule } from 'nest-event-stream';
+import { createSseDocument } from 'nest-event-stream/openapi';
+
+class TickDto {}
+Reflect.decorate([ApiProperty({ type: Number })], TickDto.prototype, 'n');
+class Feed {
+  stream(lastEventId) { return [{ event: 'tick', data: { n: 1 }, id: '1' }]; }
+}
+LastEventId()(Feed.prototype, 'stream', 0);
+const d = Reflect.decorate([Sse('feed'), SseEvents({ tick: TickDto })], Feed.prototype, 'stream', Object.getOwnPropertyDescriptor(Feed.prototype, 'stream'));
+Object.defineProperty(Feed.prototype, 'stream', d);
+Controller()(Feed);
+class AppModule {}
+Module({ imports: [SseModule.forRoot()], controllers: [Feed] })(AppModule);
+const app = await NestFactory.create(AppModule, { logger: false });
+await app.init();
+const document = createSseDocument(app, new DocumentBuilder().setTitle('t').setOpenAPIVersion('3.2.0').build());
+await app.close();
+const get = document.paths['/feed'].get;
+console.log(JSON.stringify({
+  content: get.responses['200'].content,
+  headers: get.parameters.map((p) => p.name),
+  events: document.components.schemas.Feed_stream_Event.oneOf.map((e) => e.title),
+  tick: document.components.schemas.TickDto,
+}));
+`,
+  );
+  const out = JSON.parse(execFileSync('node', ['openapi.mjs'], { cwd: appDir, encoding: 'utf8' })) as Record<string, unknown>;
+  expect(out).toEqual({
+    content: {
+      'text/event-stream': {
+        itemSchema: { $ref: '#/components/schemas/Feed_stream_Event' },
+        schema: { type: 'array', items: { $ref: '#/components/schemas/Feed_stream_Event' } },
+      },
+    },
+    headers: ['Last-Event-ID'],
+    events: ['tick', 'error'],
+    tick: { type: 'object', properties: { n: { type: 'number' } }, required: ['n'] },
+  });
+}, 60_000);
 
 it('type-checks a TypeScript consumer against the shipped declarations', () => {
   writeFileSync(
@@ -225,6 +302,10 @@ import { CleanUp, InjectCleanUp, LastEventId, Sse, SseEvent, SseHub, SseModule, 
 import { connectSse, SseHttpError } from 'nest-event-stream/client';
 import { readEvents } from 'nest-event-stream/testing';
 import { RedisHubStore, RedisHubTransport, RedisUnreachableError } from 'nest-event-stream/redis';
+import { createSseDocument } from 'nest-event-stream/openapi';
+import { SseEvents, type SseEventStream, type SseEventsOf } from 'nest-event-stream';
+import { DocumentBuilder } from '@nestjs/swagger';
+import type { INestApplication } from '@nestjs/common';
 
 const options: SseModuleOptions = { heartbeat: 10_000, retry: 2_000, maxPendingBytes: 1 << 20 };
 export const scaled: SseModuleOptions = {
@@ -254,7 +335,21 @@ export class Feed {
   }
 }
 
-@Module({ imports: [SseModule.forRoot(options)], controllers: [Feed] })
+const tickEvents = { tick: Number } as const;
+type TickEvents = SseEventsOf<typeof tickEvents>;
+
+@Controller()
+export class Ticks {
+  @Sse('ticks')
+  @SseEvents(tickEvents, { ids: true })
+  async *ticks(): SseEventStream<TickEvents> {
+    yield { event: 'tick', data: 1, id: '1' };
+  }
+}
+
+export const documented = (app: INestApplication) => createSseDocument(app, new DocumentBuilder().setOpenAPIVersion('3.2.0').build());
+
+@Module({ imports: [SseModule.forRoot(options)], controllers: [Feed, Ticks] })
 export class AppModule {}
 
 export async function consume(url: string): Promise<number> {

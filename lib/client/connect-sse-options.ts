@@ -38,6 +38,11 @@ export interface ConnectSseOptions {
   signal?: AbortSignal;
   /** Parse each event's data as JSON (empty data gives `undefined`). Default `false`: data is the string. */
   json?: boolean;
+  /**
+   * With `json: true`: events whose data is text, left as the string (e.g. `['token']` for a
+   * route declaring `token: String`). Default: none.
+   */
+  textEvents?: readonly string[];
   /** Reconnection delay until the server sends `retry:`. Default `3000`, as browsers use. */
   retry?: number;
   /** Floor of every wait, also of a server's `retry:` (a `retry: 0` cannot make clients spin). Default `100`. */

@@ -101,6 +101,10 @@ function checkOptions(options: ConnectSseOptions): void {
       );
     }
   }
+  const { textEvents } = options;
+  if (textEvents !== undefined && (!Array.isArray(textEvents) || textEvents.some((name) => typeof name !== 'string'))) {
+    throw new TypeError("connectSse(url, { textEvents }): expected an array of event names, e.g. ['token'].");
+  }
   if ((options.minRetryDelay ?? DEFAULT_MIN_RETRY_DELAY_MS) > (options.maxRetryDelay ?? DEFAULT_MAX_RETRY_DELAY_MS)) {
     throw new TypeError('connectSse(url, options): minRetryDelay is larger than maxRetryDelay.');
   }
@@ -216,7 +220,7 @@ async function* consume(
             const over = chunk.done ? undefined : guard.push(chunk.value);
             const batch = chunk.done ? decoder.end() : decoder.push(over ? chunk.value.subarray(0, over.within) : chunk.value);
             for (const message of batch) {
-              const out = options.json ? parseData(url, message) : message;
+              const out = options.json && !options.textEvents?.includes(message.event) ? parseData(url, message) : message;
               state.lastEventId = message.lastEventId;
               // The stream works: what fails next starts a new count.
               delivered = true;

@@ -23,6 +23,7 @@ import { HubSubscription, type SseHubEventInfo, type SubscriptionHost, type Subs
 import { InMemoryHubStore } from './in-memory-hub-store.js';
 import { InProcessTransport } from './in-process-transport.js';
 import { PresenceRoster, presenceKeyOf, type SsePresenceBook, type SsePresenceEntry } from './presence.js';
+import { SseHubChannel } from './sse-hub-channel.js';
 import type { HubEvent, HubEventInput, SseHubStore } from './sse-hub-store.js';
 import type { SseHubTransport } from './sse-hub-transport.js';
 import { isPromise } from '../source/is-promise.js';
@@ -179,6 +180,17 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
     });
   }
 
+  /**
+   * A view of `channel` (or channels) typed by an event map: `publish(event, data)` is checked
+   * against it, and `subscribe()` fits an `@SseEvents()` route of the same map.
+   *
+   * @example const room = this.hub.channel<ChatEvents>(`room:${id}`); await room.publish('message', msg);
+   */
+  channel<M>(channel: string | readonly string[]): SseHubChannel<M> {
+    normalizeChannels(channel, 'channel');
+    return new SseHubChannel<M>(this, channel);
+  }
+
   /** Open subscriptions on `channel`, or in total (a subscriber of several channels counts once), in this instance. */
   connections(channel?: string): number {
     return channel === undefined ? this.subscribers.size : this.registry.count(channel);
@@ -215,11 +227,13 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
 
   /**
    * Replays `key`'s recording after `lastEventId`, then follows it; resolves `null` (so 204) when
-   * unknown, expired or fully delivered. Works on any instance sharing the store.
+   * unknown, expired or fully delivered. Works on any instance sharing the store. `T` types the
+   * recorded values (e.g. `SseChannelValue<AnswerEvents>` for an `@SseEvents()` route): a promise
+   * you make about what the producer yields, not a check.
    */
-  async resumeStream(key: string, options?: ResumeStreamOptions): Promise<HubSource | null> {
+  async resumeStream<T = unknown>(key: string, options?: ResumeStreamOptions): Promise<HubSource<T> | null> {
     if (this.closed) return null;
-    return this.resumable.resume(key, options);
+    return (await this.resumable.resume(key, options)) as HubSource<T> | null;
   }
 
   /**

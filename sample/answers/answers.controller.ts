@@ -7,11 +7,13 @@
 import { Body, Controller, HttpCode, Inject, Param, Post, UseGuards } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LastEventId, Sse, SseHub, type HubSource } from '../../lib/index.js';
+import { ApiCookieAuth, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { LastEventId, Sse, SseEvents, SseHub, type HubSource, type SseChannelValue } from '../../lib/index.js';
 import { AuthGuard } from '../auth/auth.guard.js';
 import { CurrentUser } from '../auth/current-user.decorator.js';
 import type { DemoUser } from '../auth/demo-users.js';
 import { SAMPLE_OPTIONS, type SampleOptions } from '../sample-options.js';
+import { answerEvents, type AnswerEvents } from './answer-events.js';
 
 /** What the simulated model answers, token by token. */
 export const CANNED_ANSWER =
@@ -27,6 +29,9 @@ export interface StartedAnswer {
   events: string;
 }
 
+@ApiTags('answers')
+@ApiCookieAuth()
+@ApiSecurity('token')
 @Controller('answers')
 @UseGuards(AuthGuard)
 export class AnswersController {
@@ -61,7 +66,8 @@ export class AnswersController {
   }
 
   @Sse(':key/events')
-  events(@Param('key') key: string, @LastEventId() lastEventId?: string): Promise<HubSource | null> {
+  @SseEvents(answerEvents, { description: 'The answer token by token, replayed after Last-Event-ID; 204 once finished and seen.' })
+  events(@Param('key') key: string, @LastEventId() lastEventId?: string): Promise<HubSource<SseChannelValue<AnswerEvents>> | null> {
     // Unknown, expired, or finished and all seen: 204, and the EventSource stops.
     return this.hub.resumeStream(key, { lastEventId });
   }

@@ -6,12 +6,13 @@
  * tabs joins with the first and leaves with the last.
  */
 import { BadRequestException, Body, Controller, Get, Header, HttpCode, Post, UseGuards } from '@nestjs/common';
-import type { Observable } from 'rxjs';
-import { CleanUp, LastEventId, Sse, SseHub } from '../../lib/index.js';
+import { ApiCookieAuth, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { CleanUp, LastEventId, Sse, SseEvents, SseHub } from '../../lib/index.js';
 import { AuthGuard } from '../auth/auth.guard.js';
 import { CurrentUser } from '../auth/current-user.decorator.js';
 import type { DemoUser } from '../auth/demo-users.js';
 import { StreamStatsService } from '../stats/stream-stats.service.js';
+import { chatEvents, type ChatEvents } from './chat-events.js';
 
 /** `data` of a chat `message` event. */
 export interface ChatMessage {
@@ -28,6 +29,9 @@ export interface ChatPresence {
 export const CHAT_CHANNEL = 'chat:lobby';
 const MAX_MESSAGE_LENGTH = 500;
 
+@ApiTags('chat')
+@ApiCookieAuth()
+@ApiSecurity('token')
 @Controller('chat')
 @UseGuards(AuthGuard)
 export class ChatController {
@@ -36,11 +40,17 @@ export class ChatController {
     private readonly stats: StreamStatsService,
   ) {}
 
+  /** The room, typed by its events: a publish of anything else does not compile. */
+  private get room() {
+    return this.hub.channel<ChatEvents>(CHAT_CHANNEL);
+  }
+
   @Sse('events')
-  events(@CurrentUser() user: DemoUser, @LastEventId() lastEventId: string | undefined, cleanUp: CleanUp): Observable<unknown> {
+  @SseEvents(chatEvents, { resumable: 'hub' })
+  events(@CurrentUser() user: DemoUser, @LastEventId() lastEventId: string | undefined, cleanUp: CleanUp) {
     this.stats.track('chat', cleanUp, lastEventId);
     const presence: ChatPresence = { user };
-    return this.hub.subscribe(CHAT_CHANNEL, { lastEventId, presence, presenceKey: user });
+    return this.room.subscribe({ lastEventId, presence, presenceKey: user });
   }
 
   @Post('messages')
@@ -51,13 +61,13 @@ export class ChatController {
       throw new BadRequestException(`"text" must be 1 to ${MAX_MESSAGE_LENGTH} characters.`);
     }
     const message: ChatMessage = { from, text, at: Date.now() };
-    return { id: await this.hub.publish(CHAT_CHANNEL, message) };
+    return { id: await this.room.publish('message', message) };
   }
 
   /** Users with the room open now (the hub's roster: one entry per user, however many tabs). */
   @Get('members')
   @Header('Cache-Control', 'no-store')
   async list(): Promise<{ members: string[] }> {
-    return { members: (await this.hub.roster(CHAT_CHANNEL)).map((member) => member.key).sort() };
+    return { members: (await this.room.roster()).map((member) => member.key).sort() };
   }
 }

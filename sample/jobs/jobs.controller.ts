@@ -4,11 +4,13 @@
  * gets 204 No Content, which is what tells it to stop for good.
  */
 import { Controller, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
-import { CleanUp, LastEventId, Sse } from '../../lib/index.js';
+import { ApiCookieAuth, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { CleanUp, LastEventId, Sse, SseEvents } from '../../lib/index.js';
 import { AuthGuard } from '../auth/auth.guard.js';
 import { CurrentUser } from '../auth/current-user.decorator.js';
 import type { DemoUser } from '../auth/demo-users.js';
 import { StreamStatsService } from '../stats/stream-stats.service.js';
+import { jobEvents } from './job-events.js';
 import { JobsService, type JobEventEnvelope } from './jobs.service.js';
 
 export interface StartedJob {
@@ -19,6 +21,9 @@ export interface StartedJob {
   events: string;
 }
 
+@ApiTags('jobs')
+@ApiCookieAuth()
+@ApiSecurity('token')
 @Controller('jobs')
 @UseGuards(AuthGuard)
 export class JobsController {
@@ -35,6 +40,7 @@ export class JobsController {
   }
 
   @Sse(':id/events')
+  @SseEvents(jobEvents, { description: 'Progress of one job: replays the steps a client missed, then live ones; 204 once all were seen.' })
   events(
     @Param('id') id: string,
     @CurrentUser() user: DemoUser,

@@ -28,11 +28,7 @@ export interface JobRecord {
 }
 
 /** One event per step: `progress`, then `done` for the last one; the id is the step. */
-export interface JobEventEnvelope {
-  id: string;
-  event: 'progress' | 'done';
-  data: JobProgress;
-}
+export type JobEventEnvelope = { id: string; event: 'progress'; data: JobProgress } | { id: string; event: 'done'; data: JobProgress };
 
 const STAGES = ['Queued', 'Fetching rows', 'Crunching numbers', 'Rendering charts', 'Compressing', 'Uploading'];
 /** A finished job stays resumable (and answers 204) this long. */
@@ -92,7 +88,8 @@ export class JobsService implements OnModuleDestroy {
     while (!signal.aborted) {
       for (; next < job.progress.length; next++) {
         const progress = job.progress[next];
-        yield { id: String(progress.step), event: progress.step === job.steps ? 'done' : 'progress', data: progress };
+        const id = String(progress.step);
+        yield progress.step === job.steps ? { id, event: 'done', data: progress } : { id, event: 'progress', data: progress };
       }
       // Returning ends the response; the EventSource reconnects with the last id and gets 204.
       if (job.finished) return;

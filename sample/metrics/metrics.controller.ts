@@ -1,10 +1,13 @@
 /** A live metrics tile: one `metrics` event per interval. No ids: only the latest value matters. */
 import { Controller } from '@nestjs/common';
 import { map, type Observable } from 'rxjs';
-import { CleanUp, Sse, SseEvent } from '../../lib/index.js';
+import { ApiTags } from '@nestjs/swagger';
+import { CleanUp, Sse, SseEvent, SseEvents } from '../../lib/index.js';
 import { StreamStatsService } from '../stats/stream-stats.service.js';
-import { MetricsService } from './metrics.service.js';
+import { metricsEvents } from './metrics-events.js';
+import { MetricsService, type MetricsSnapshot } from './metrics.service.js';
 
+@ApiTags('metrics')
 @Controller('metrics')
 export class MetricsController {
   constructor(
@@ -13,7 +16,8 @@ export class MetricsController {
   ) {}
 
   @Sse('events')
-  events(cleanUp: CleanUp): Observable<SseEvent> {
+  @SseEvents(metricsEvents)
+  events(cleanUp: CleanUp): Observable<SseEvent<MetricsSnapshot, 'metrics'>> {
     this.stats.track('metrics', cleanUp);
     return this.metrics.snapshots$.pipe(map((snapshot) => new SseEvent({ event: 'metrics', data: snapshot })));
   }

@@ -3,16 +3,20 @@
  * guard runs before the stream starts, so a page without a valid token gets a real 401.
  */
 import { BadRequestException, Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
-import type { Observable } from 'rxjs';
-import { CleanUp, LastEventId, Sse, SseHub } from '../../lib/index.js';
+import { ApiCookieAuth, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { CleanUp, LastEventId, Sse, SseEvents, SseHub } from '../../lib/index.js';
 import { AuthGuard } from '../auth/auth.guard.js';
 import { CurrentUser } from '../auth/current-user.decorator.js';
 import { DEMO_USERS, isDemoUser, type DemoUser } from '../auth/demo-users.js';
 import { StreamStatsService } from '../stats/stream-stats.service.js';
 import { BROADCAST_CHANNEL, EVERYONE, notificationChannelOf, type Notification } from './notification-channels.js';
+import { notificationEvents, type NotificationEvents } from './notification-events.js';
 
 const MAX_TEXT_LENGTH = 280;
 
+@ApiTags('notifications')
+@ApiCookieAuth()
+@ApiSecurity('token')
 @Controller('notifications')
 @UseGuards(AuthGuard)
 export class NotificationsController {
@@ -22,9 +26,10 @@ export class NotificationsController {
   ) {}
 
   @Sse('events')
-  events(@CurrentUser() user: DemoUser, @LastEventId() lastEventId: string | undefined, cleanUp: CleanUp): Observable<unknown> {
+  @SseEvents(notificationEvents, { resumable: 'hub' })
+  events(@CurrentUser() user: DemoUser, @LastEventId() lastEventId: string | undefined, cleanUp: CleanUp) {
     this.stats.track('notifications', cleanUp, lastEventId);
-    return this.hub.subscribe([notificationChannelOf(user), BROADCAST_CHANNEL], { lastEventId });
+    return this.hub.channel<NotificationEvents>([notificationChannelOf(user), BROADCAST_CHANNEL]).subscribe({ lastEventId });
   }
 
   /** Sends a notification to one user or to everyone. */
