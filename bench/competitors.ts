@@ -15,6 +15,7 @@ export const RAW_ID = 'raw-http';
 /** The floors: Nest and the platform with no SSE library, what our own cost is measured from. */
 export const FLOOR_EXPRESS_ID = 'nest-floor-express';
 export const FLOOR_FASTIFY_ID = 'nest-floor-fastify';
+export const FLOOR_INTERCEPTED_ID = 'nest-floor-intercepted-fastify';
 
 export const COMPETITORS: readonly Competitor[] = [
   {
@@ -53,6 +54,13 @@ export const COMPETITORS: readonly Competitor[] = [
     label: 'floor: Nest @Res() (Fastify)',
     module: 'nest-floor-fastify.server.js',
     description: 'the same floor on `@nestjs/platform-fastify` (`reply.hijack()`, then the raw response)',
+  },
+  {
+    id: FLOOR_INTERCEPTED_ID,
+    label: 'floor + 1 interceptor (Fastify)',
+    module: 'nest-floor-intercepted-fastify.server.js',
+    description:
+      "the Fastify floor behind one interceptor that only returns `next.handle()`: Nest's own cost of an interceptor on a route (every `@Sse()` route has one)",
   },
   {
     id: RAW_ID,

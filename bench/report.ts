@@ -187,7 +187,7 @@ function floorSection(run: BenchRun): string[] {
       'raw response, with broadcasts and heartbeats written like the raw writer. The difference between it and us is what the library itself costs.',
     '',
     `| | ${present.map(([p]) => `${p}: floor`).join(' | ')} | ${present.map(([p]) => `${p}: us`).join(' | ')} | ${present.map(([p]) => `${p}: us − floor`).join(' | ')} | ${present.map(([p]) => `${p}: us ÷ floor`).join(' | ')} |`,
-    `|---|${present.map(() => '---:|---:|---:|---:').join('')}`,
+    `|---|${Array.from({ length: 4 * present.length }, () => '---:').join('|')}|`,
   ];
   const rows: Array<[string, (r: CompetitorResults) => number | undefined, (v: number) => string, (d: number) => string]> = [
     ['Idle RSS per stream (KiB)', (r) => r.idle?.rssPerConnectionBytes, kib, (d) => `${d >= 0 ? '+' : ''}${kib(d)} KiB`],

@@ -5,7 +5,19 @@
  * one timer). No library code: the difference between this row and ours is our own cost.
  */
 import 'reflect-metadata';
-import { Controller, Get, Inject, Module, Query, Res } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  Inject,
+  Module,
+  Query,
+  Res,
+  UseInterceptors,
+  type CallHandler,
+  type ExecutionContext,
+  type NestInterceptor,
+  type Type,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
@@ -25,6 +37,13 @@ function rawResponse(res: ServerResponse | { raw: ServerResponse; hijack(): unkn
   return res as ServerResponse;
 }
 
+/** Does nothing: what one interceptor on a route costs in Nest's own request pipeline. */
+class PassThroughInterceptor implements NestInterceptor {
+  intercept(_context: ExecutionContext, next: CallHandler) {
+    return next.handle();
+  }
+}
+
 @Controller()
 class FloorController {
   constructor(@Inject(STREAMS) private readonly streams: RawStreams) {}
@@ -41,9 +60,19 @@ class FloorController {
   }
 }
 
-export async function startNestFloor(platform: 'express' | 'fastify', { heartbeatMs }: BenchServerOptions): Promise<BenchServer> {
+/** The same routes behind one interceptor that does nothing (`@Sse()` always applies one). */
+@Controller()
+@UseInterceptors(PassThroughInterceptor)
+class InterceptedFloorController extends FloorController {}
+
+export async function startNestFloor(
+  platform: 'express' | 'fastify',
+  { heartbeatMs }: BenchServerOptions,
+  intercepted = false,
+): Promise<BenchServer> {
   const streams = new RawStreams(heartbeatMs);
-  @Module({ controllers: [FloorController], providers: [{ provide: STREAMS, useValue: streams }] })
+  const controller: Type<unknown> = intercepted ? InterceptedFloorController : FloorController;
+  @Module({ controllers: [controller], providers: [{ provide: STREAMS, useValue: streams }] })
   class FloorModule {}
 
   const adapter = platform === 'express' ? new ExpressAdapter() : new FastifyAdapter();

@@ -32,7 +32,8 @@ export class FastifyPlatformResponse implements PlatformResponse {
   }
 
   routeHeaders(): OutgoingHttpHeaders {
-    return { ...this.reply.getHeaders() };
+    // A new object each call (the raw response's headers and the reply's, merged).
+    return this.reply.getHeaders();
   }
 
   removeRouteHeader(name: string): void {

@@ -127,6 +127,10 @@ export class InMemoryHubStore implements SseHubStore {
   /** Last dropped id of every tombstone folded away past MAX_TOMBSTONES. */
   private forgottenThrough: HubIdPoint | undefined;
   private heldBytes = 0;
+  /** No channel can expire before this time (the store's clock): most appends skip the scan. */
+  private nextExpiryAt = -Infinity;
+  /** The channel appended to last (already last in `channels`: no need to move it). */
+  private newestChannel: string | undefined;
 
   /**
    * @param history Bounds; `false` keeps nothing (every resume then reports a gap).
@@ -173,17 +177,19 @@ export class InMemoryHubStore implements SseHubStore {
     };
     for (const channel of input.channels) {
       let history = this.channels.get(channel);
-      if (history) {
-        // Most recently appended last: the bounds below take from the front.
-        this.channels.delete(channel);
-      } else {
+      if (!history) {
         history = new ChannelHistory();
         // A channel seen before (or possibly seen: its tombstone may have been folded into the
         // watermark) starts out knowing what it already lost.
         history.trimmedThrough = this.tombstones.get(channel) ?? this.forgottenThrough;
         this.tombstones.delete(channel);
+        this.channels.set(channel, history);
+      } else if (channel !== this.newestChannel) {
+        // Most recently appended last: the bounds below take from the front.
+        this.channels.delete(channel);
+        this.channels.set(channel, history);
       }
-      this.channels.set(channel, history);
+      this.newestChannel = channel;
       if (this.maxAgeMs !== undefined) history.expire(at - this.maxAgeMs, this.dropped);
       history.push(held, capacity, this.dropped);
       this.heldBytes += held.bytes;
@@ -265,18 +271,22 @@ export class InMemoryHubStore implements SseHubStore {
 
   /** Forgets idle channels and drops events past maxAgeMs; walks from the least recently appended. */
   private expire(now: number): void {
+    if (now <= this.nextExpiryAt) return;
     const idleCutoff = now - this.idleChannelMs;
     const ageCutoff = this.maxAgeMs === undefined ? undefined : now - this.maxAgeMs;
+    // Until the oldest channel left could go, nothing can (channels are in append order).
+    const window = Math.min(this.idleChannelMs, this.maxAgeMs ?? Infinity);
     for (const [channel, history] of this.channels) {
-      if (history.lastAppendAt < idleCutoff) {
+      if (history.lastAppendAt < idleCutoff || (ageCutoff !== undefined && history.lastAppendAt < ageCutoff)) {
         this.forgetWithTombstone(channel, history);
         continue;
       }
-      if (ageCutoff === undefined) return;
-      // Appended to after the cutoff: this channel and every later one still holds live events.
-      if (history.lastAppendAt >= ageCutoff) return;
-      this.forgetWithTombstone(channel, history);
+      // Appended to after the cutoffs: this channel and every later one stays.
+      this.nextExpiryAt = history.lastAppendAt + window;
+      return;
     }
+    // No channel left: the next one appended sets the time.
+    this.nextExpiryAt = -Infinity;
   }
 
   /** maxChannels, then maxBytes: forget whole channels, least recently appended first, or trim the last one standing. */
