@@ -285,7 +285,7 @@ function scaleSection(run: BenchRun): string[] {
     'Streams added step by step to one server process; at each step, server memory after a full GC per stream (against before the first ' +
       'stream) and server CPU over one heartbeat interval (15 s, the default). Flat columns mean a linear cost.',
     '',
-    '| Competitor | Streams | Connect ms | RSS per stream | JS heap per stream | Heartbeat CPU % of a core | CPU % per 10,000 streams |',
+    '| Competitor | Streams | Connect ms | RSS per stream | JS heap per stream | Heartbeat CPU % of a core (user part) | CPU % per 10,000 streams |',
     '|---|---:|---:|---:|---:|---:|---:|',
   ];
   const skipped = new Set<string>();
@@ -294,7 +294,7 @@ function scaleSection(run: BenchRun): string[] {
     if (scale.skipped) skipped.add(scale.skipped);
     for (const s of scale.steps) {
       lines.push(
-        `| ${c.label} | ${int(s.streams)} | ${int(s.connectMs)} | ${kib(s.rssPerStreamBytes)} KiB | ${kib(s.heapPerStreamBytes)} KiB | ${s.heartbeatCpuPercent.toFixed(2)} | ${s.heartbeatCpuPercentPer10k.toFixed(3)} |`,
+        `| ${c.label} | ${int(s.streams)} | ${int(s.connectMs)} | ${kib(s.rssPerStreamBytes)} KiB | ${kib(s.heapPerStreamBytes)} KiB | ${s.heartbeatCpuPercent.toFixed(2)} (${s.heartbeatUserCpuPercent?.toFixed(2) ?? '–'}) | ${s.heartbeatCpuPercentPer10k.toFixed(3)} |`,
       );
     }
   }

@@ -43,8 +43,9 @@ async function connect(args: ConnectArgs): Promise<ConnectResult> {
         path: args.path,
         sampleLatency: args.latencyEvery > 0 && index % args.latencyEvery === 0,
         sink,
-        // Past 20,000 sockets, other loopback source addresses: one has too few ephemeral ports.
-        localAddress: sockets.length + index >= 20_000 ? `127.0.0.${1 + Math.floor((sockets.length + index) / 20_000)}` : undefined,
+        // Loopback source addresses of this process's own, a new one every 20,000 sockets: one
+        // address has about 28,000 ephemeral ports, and an earlier run's may still be in TIME_WAIT.
+        localAddress: `127.${1 + (process.pid % 250)}.${Math.floor((sockets.length + index) / 20_000)}.1`,
       });
       try {
         const status = await socket.head;

@@ -27,6 +27,8 @@ export interface ScaleStep {
   heartbeatCpuPercent: number;
   /** The same per 10,000 streams: flat when the cost is linear. */
   heartbeatCpuPercentPer10k: number;
+  /** Its user part (JavaScript); the rest is the kernel writing to the sockets. */
+  heartbeatUserCpuPercent: number;
 }
 
 export interface ScaleResult {
@@ -80,6 +82,7 @@ export function runScale(
         heapPerStreamBytes: (after.heapUsedBytes - before.heapUsedBytes) / streams,
         heartbeatCpuPercent: cpu.cpuPercent,
         heartbeatCpuPercentPer10k: (cpu.cpuPercent / streams) * 10_000,
+        heartbeatUserCpuPercent: cpu.userCpuPercent,
       });
     }
     await client.call('closeAll', {}, 300_000);

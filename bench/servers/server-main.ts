@@ -20,6 +20,8 @@ export interface MemoryReading {
 export interface CpuReading {
   /** User + system CPU time of the server process over the window, as % of one core. */
   cpuPercent: number;
+  /** Its user part (JavaScript, V8); the rest is the kernel's (socket writes). */
+  userCpuPercent: number;
   wallMs: number;
   /** Events the publisher published over the window. */
   published: number;
@@ -148,7 +150,8 @@ async function main(): Promise<void> {
         const used = process.cpuUsage(cpuMark.usage);
         const wallMs = performance.now() - cpuMark.at;
         const published = (publisher?.published() ?? cpuMark.published) - cpuMark.published;
-        return { cpuPercent: ((used.user + used.system) / 1000 / wallMs) * 100, wallMs, published };
+        const percent = (micros: number) => (micros / 1000 / wallMs) * 100;
+        return { cpuPercent: percent(used.user + used.system), userCpuPercent: percent(used.user), wallMs, published };
       },
       /** Waits until the open stream count satisfies the condition; resolves with the count either way. */
       waitForStreams: async (args: { atLeast?: number; atMost?: number; timeoutMs: number }) => {

@@ -207,7 +207,8 @@ export class SseStream implements SourceSink, HeartbeatTarget {
     const { connection, options } = this.init;
     // Bytes still queued: the client is not idle, it is slow.
     if (connection.pendingBytes > 0) return;
-    connection.write(options.heartbeatEvent ? encodeFields({ event: options.heartbeatEvent, data: '' }) : encodeComment());
+    // One frame (and HTTP chunk) for every stream's heartbeats, not one per stream and beat.
+    connection.writeShared(heartbeatFrame(options.heartbeatEvent));
   }
 
   /** Ends the stream once: connection, heartbeat, source, CleanUp, then whoever waits for the end. */
@@ -299,6 +300,20 @@ export class SseStream implements SourceSink, HeartbeatTarget {
     if (isAbortOf(err, cleanUp.reason) || errorLogLevel(err) !== 'error') return;
     logger.warn(`${route}: error after the stream ended (${cleanUp.reason ?? 'unknown'}): ${asError(err).message}`);
   }
+}
+
+const COMMENT_HEARTBEAT = EncodedFrame.fromText(encodeComment(), undefined, undefined);
+const namedHeartbeats = new Map<string, EncodedFrame>();
+
+/** The heartbeat frame: a comment, or an empty event of that name. */
+function heartbeatFrame(event: string | undefined): EncodedFrame {
+  if (event === undefined) return COMMENT_HEARTBEAT;
+  let frame = namedHeartbeats.get(event);
+  if (!frame) {
+    frame = EncodedFrame.fromText(encodeFields({ event, data: '' }), undefined, undefined);
+    namedHeartbeats.set(event, frame);
+  }
+  return frame;
 }
 
 /** A frame's size in bytes, or 0 for a string too short to exceed `max` (not measured: the common case). */
