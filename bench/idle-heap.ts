@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ConnectResult } from './clients/client-main.js';
-import { COMPETITORS } from './competitors.js';
+import { COMPETITORS, EXPRESS_ID, FLOOR_EXPRESS_ID, FLOOR_FASTIFY_ID } from './competitors.js';
 import type { MemoryReading } from './servers/server-main.js';
 import { withWorkers } from './workers.js';
 
@@ -63,6 +63,44 @@ function newObjects(beforeFile: string, afterFile: string): Group[] {
   return [...groups.values()].sort((a, b) => b.bytes - a.bytes);
 }
 
+/** Ours minus the floor of the same platform, by object: what the library itself keeps per idle stream. */
+function overFloor(measured: Map<string, Group[]>, streams: number): string[] {
+  const pairs: Array<[string, string, string]> = [
+    ['Express', EXPRESS_ID, FLOOR_EXPRESS_ID],
+    ['Fastify', 'nest-event-stream-fastify', FLOOR_FASTIFY_ID],
+  ];
+  const lines: string[] = [];
+  for (const [platform, ours, floor] of pairs) {
+    const a = measured.get(ours);
+    const b = measured.get(floor);
+    if (!a || !b) continue;
+    const byName = (groups: Group[]) => new Map(groups.map((g) => [g.name, g]));
+    const mine = byName(a);
+    const base = byName(b);
+    const rows = [...new Set([...mine.keys(), ...base.keys()])]
+      .map((name) => {
+        const x = mine.get(name);
+        const y = base.get(name);
+        return { name, count: ((x?.count ?? 0) - (y?.count ?? 0)) / streams, bytes: ((x?.bytes ?? 0) - (y?.bytes ?? 0)) / streams };
+      })
+      .sort((p, q) => q.bytes - p.bytes);
+    const total = rows.reduce((sum, r) => sum + r.bytes, 0);
+    lines.push(
+      `## Ours minus the floor (${platform})`,
+      '',
+      `${total.toFixed(0)} bytes per idle stream that the library itself keeps (new objects in the snapshot, ours minus the floor's; rows under 24 bytes left out).`,
+      '',
+      '| object (kind) | count per stream | bytes per stream |',
+      '|---|---:|---:|',
+      ...rows
+        .filter((r) => Math.abs(r.bytes) >= 24)
+        .map((r) => `| ${r.name.replace(/\|/g, '\\|')} | ${r.count.toFixed(2)} | ${r.bytes.toFixed(0)} |`),
+      '',
+    );
+  }
+  return lines;
+}
+
 async function main(): Promise<void> {
   const streams = Number(readArg('streams') ?? 1000);
   const only = readArg('only')?.split(',');
@@ -74,6 +112,7 @@ async function main(): Promise<void> {
     `\`npm run bench:heap\`: heap snapshots after a full GC with 1 stream open and with ${streams.toLocaleString('en-US')} more, heartbeat 15 s; objects only the second snapshot has, per stream (self size; V8's snapshot, so "system" entries are V8's internal structures).`,
     '',
   ];
+  const measured = new Map<string, Group[]>();
   for (const competitor of competitors) {
     const summary = await withWorkers(competitor, 15_000, async (server, client) => {
       const connect = (count: number) =>
@@ -94,6 +133,7 @@ async function main(): Promise<void> {
       } else console.log(`kept ${beforeFile} ${afterFile}`);
       return { groups, heapPerStream: (after.heapUsedBytes - before.heapUsedBytes) / streams };
     });
+    measured.set(competitor.id, summary.groups);
     const total = summary.groups.reduce((sum, g) => sum + g.bytes, 0);
     lines.push(`## ${competitor.label}`, '');
     lines.push(
@@ -111,6 +151,7 @@ async function main(): Promise<void> {
     console.log(`${competitor.id}: ${(total / streams / 1024).toFixed(1)} KiB per stream`);
   }
   if (!process.env.KEEP_SNAPSHOTS) rmSync(dir, { recursive: true, force: true });
+  lines.push(...overFloor(measured, streams));
   const out = readArg('out') ?? path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'results', 'idle-heap.md');
   writeFileSync(out, `${lines.join('\n')}\n`);
   console.log(`wrote ${out}`);

@@ -124,9 +124,9 @@ export class NodeHttpConnection implements SseConnection {
     return this.frameWriter!.write(frame);
   }
 
-  writeShared(frame: ChunkableFrame): boolean {
+  writeShared(frame: ChunkableFrame, alone?: boolean): boolean {
     if (this.state !== 'streaming') return false;
-    return this.frameWriter!.writeShared(frame);
+    return this.frameWriter!.writeShared(frame, alone);
   }
 
   get pendingBytes(): number {

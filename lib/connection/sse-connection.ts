@@ -25,8 +25,11 @@ export interface SseConnection {
   noContent(): void;
   /** Writes one whole frame. False when the socket wants the writer to wait for drain. */
   write(frame: string | Buffer): boolean;
-  /** Writes a frame that many streams write (a hub broadcast): its wire form is built once for all. */
-  writeShared(frame: ChunkableFrame): boolean;
+  /**
+   * Writes a frame that many streams write (a hub broadcast, a heartbeat): its wire form is built
+   * once for all. `alone`: the only write of this tick (a heartbeat), not worth gathering.
+   */
+  writeShared(frame: ChunkableFrame, alone?: boolean): boolean;
   /** Bytes written but not yet handed to the kernel. */
   readonly pendingBytes: number;
   /** True when the socket asked the writer to wait for drain. */

@@ -208,7 +208,7 @@ export class SseStream implements SourceSink, HeartbeatTarget {
     // Bytes still queued: the client is not idle, it is slow.
     if (connection.pendingBytes > 0) return;
     // One frame (and HTTP chunk) for every stream's heartbeats, not one per stream and beat.
-    connection.writeShared(heartbeatFrame(options.heartbeatEvent));
+    connection.writeShared(heartbeatFrame(options.heartbeatEvent), true);
   }
 
   /** Ends the stream once: connection, heartbeat, source, CleanUp, then whoever waits for the end. */

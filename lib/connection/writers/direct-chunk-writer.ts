@@ -47,9 +47,11 @@ export class DirectChunkWriter implements FrameWriter {
     return this.writeChunk(httpChunk(frame));
   }
 
-  writeShared(frame: ChunkableFrame): boolean {
+  writeShared(frame: ChunkableFrame, alone = false): boolean {
     if (frame.bytes.length === 0) return !this.socket.writableNeedDrain;
-    return this.writeChunk(sharedHttpChunk(frame));
+    const chunk = sharedHttpChunk(frame);
+    // A heartbeat goes out on its own: corking it would only add a callback per socket and beat.
+    return alone && this.socket.writableCorked === 0 ? this.socket.write(chunk) : this.writeChunk(chunk);
   }
 
   get pendingBytes(): number {

@@ -12,8 +12,11 @@ export interface FrameWriter {
   readonly name: SseWriterName;
   /** Writes a frame made for this stream. False when the writer wants the caller to wait for `drain`. */
   write(frame: string | Buffer): boolean;
-  /** Writes a frame that many streams write (a hub broadcast). */
-  writeShared(frame: ChunkableFrame): boolean;
+  /**
+   * Writes a frame that many streams write (a hub broadcast, a heartbeat). `alone`: nothing else
+   * is written in this tick (a heartbeat), so there is nothing to gather into one write.
+   */
+  writeShared(frame: ChunkableFrame, alone?: boolean): boolean;
   /** Bytes accepted but not yet handed to the kernel. */
   readonly pendingBytes: number;
   /** True when the writer asked the caller to wait for `drain`. */
