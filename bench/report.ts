@@ -283,7 +283,8 @@ function scaleSection(run: BenchRun): string[] {
     '## Scale: idle streams step by step (15 s heartbeat)',
     '',
     'Streams added step by step to one server process; at each step, server memory after a full GC per stream (against before the first ' +
-      'stream) and server CPU over one heartbeat interval (15 s, the default). Flat columns mean a linear cost.',
+      "stream) and server CPU over two heartbeat intervals (2 × 15 s, the default; two, so that every competitor's window holds one of the " +
+      "HTTP server's 30 s walks over its connections). Flat columns mean a linear cost.",
     '',
     '| Competitor | Streams | Connect ms | RSS per stream | JS heap per stream | Heartbeat CPU % of a core (user part) | CPU % per 10,000 streams |',
     '|---|---:|---:|---:|---:|---:|---:|',
