@@ -20,8 +20,10 @@ const logger = new Logger('SseHub');
 
 /** The frame a subscriber writes: one per event and delivery, so its HTTP chunk is built once and not kept with the history. */
 export function frameOf(event: HubEvent): EncodedFrame {
-  // The store built it from an encoded body: whole, LF only; not scanned again per delivery.
-  return new EncodedFrame(event.frame, event.id === '' ? undefined : event.id, event.value, TRUSTED_FRAME);
+  // A store that hands over the id's parts (the in-memory one) built the frame from an encoded
+  // body in this process: whole, LF only, not scanned again. Frames read back from elsewhere are.
+  const trusted = event.point !== undefined ? TRUSTED_FRAME : undefined;
+  return new EncodedFrame(event.frame, event.id === '' ? undefined : event.id, event.value, trusted);
 }
 
 /** The parts of a stored event's id (parsed once per dispatch when the store did not give them). */

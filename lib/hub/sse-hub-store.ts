@@ -36,7 +36,10 @@ export interface HubEvent {
   readonly value: unknown;
   readonly meta?: unknown;
   readonly last?: boolean;
-  /** The id's parts, when the store has them at hand (saves parsing the id for every delivery). */
+  /**
+   * The id's parts, when the store has them at hand: saves parsing the id for every delivery, and
+   * tells that the store built `frame` itself from the encoded body (it is then not checked again).
+   */
   readonly point?: HubIdPoint;
 }
 
