@@ -26,7 +26,7 @@ interface RouteConfig {
   hasHttpCode: boolean;
   /**
    * No interceptor runs outside this one: once the head is out, Nest's request pipeline (its
-   * interceptor chain, router promise and disconnect watch, about 7 KB) is let go instead of
+   * interceptor chain, router promise and disconnect watch, about 11 KiB) is let go instead of
    * being held for the stream's life. With one outside, it stays, so that it sees the stream end.
    */
   releasesPipeline: boolean;
