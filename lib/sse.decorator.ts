@@ -29,8 +29,12 @@ function toRequestMethod(method: SseRouteOptions['method'], where: string): Requ
   throw new SseOptionsError(`${where}: option "method" is ${JSON.stringify(method)}; use 'GET', 'POST', ... or RequestMethod.`);
 }
 
-/** Boxes a settled result; one that comes after its client left is released, never started. */
-function toHandlerResult(value: unknown, response: object | undefined): unknown {
+/**
+ * Boxes a settled result for its stream (`check` adds the development check of `@SseEvents()`);
+ * one that comes after its client left is released, never started. Called without a stream (a
+ * unit test, another handler calling this one), the result is returned as it is.
+ */
+function toHandlerResult(value: unknown, response: object | undefined, check: (value: unknown) => unknown): unknown {
   const cleanUp = findCleanUp(response);
   if (!cleanUp) return value;
   if (cleanUp.ended) {
@@ -41,7 +45,7 @@ function toHandlerResult(value: unknown, response: object | undefined): unknown 
     }
     return new SseHandlerResult(null);
   }
-  return new SseHandlerResult(value);
+  return new SseHandlerResult(check(value));
 }
 
 function wrapHandler(original: Handler, responseIndex: number, route: string): Handler {
@@ -50,7 +54,7 @@ function wrapHandler(original: Handler, responseIndex: number, route: string): H
   const wrapped = function (this: unknown, ...args: unknown[]): unknown {
     const response = args[responseIndex] as object | undefined;
     const result = original.apply(this, args.slice(0, responseIndex));
-    const box = (value: unknown): unknown => toHandlerResult(undeclared.wrap(value, wrapped), response);
+    const box = (value: unknown): unknown => toHandlerResult(value, response, (settled) => undeclared.wrap(settled, wrapped));
     return isPromise(result) ? Promise.resolve(result).then(box) : box(result);
   };
   Object.defineProperty(wrapped, 'name', { value: original.name });

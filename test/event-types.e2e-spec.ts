@@ -12,7 +12,7 @@ const root = resolve(process.cwd());
 
 it('type-checks the event contract fixture, with each @ts-expect-error caught', () => {
   const fixture = readFileSync(join(root, 'test/types/event-contract.ts'), 'utf8');
-  expect((fixture.match(/@ts-expect-error/g) ?? []).length).toBeGreaterThanOrEqual(15);
+  expect((fixture.match(/^\s*\/\/ @ts-expect-error/gm) ?? []).length).toBeGreaterThanOrEqual(14);
   try {
     execFileSync('node', [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'test/types/tsconfig.json'], {
       cwd: root,

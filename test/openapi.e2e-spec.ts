@@ -60,6 +60,7 @@ const jobEvents = { progress: JobProgressDto, done: JobDoneDto } as const;
 type JobEvents = SseEventsOf<typeof jobEvents>;
 const answerEvents = {
   token: String,
+  words: [String],
   done: ssePayload<{ tokens: number }>({ type: 'object', properties: { tokens: { type: 'integer' } }, required: ['tokens'] }),
 } as const;
 const roomEvents = {
@@ -97,6 +98,7 @@ class JobsController {
   async *answer(@Body() body: PromptDto): SseEventStream<SseEventsOf<typeof answerEvents>> {
     const words = body.prompt.split(' ');
     for (const word of words) yield { event: 'token', data: word };
+    yield { event: 'words', data: words };
     yield { event: 'done', data: { tokens: words.length } };
   }
 
@@ -156,13 +158,14 @@ function eventChecker(
   const media = operation(document, path, method).responses['200'].content as Record<string, Schema>;
   const itemRef = (media['text/event-stream'].itemSchema as { $ref: string }).$ref.replace('#', 'doc#');
   const validateItem = ajv.compile({ $ref: itemRef });
-  const union = (document.components?.schemas?.[itemRef.split('/').pop() as string] as { oneOf: Schema[] }).oneOf;
+  const component = document.components?.schemas?.[itemRef.split('/').pop() as string] as { oneOf?: Schema[]; anyOf?: Schema[] };
+  const union = component.oneOf ?? component.anyOf ?? [];
   return ({ event, data, id }) => {
     const item = { ...(event === 'message' ? {} : { event }), data, ...(id !== undefined && { id }) };
     if (!validateItem(item)) throw new Error(`${JSON.stringify(item)} is not a documented event: ${ajv.errorsText(validateItem.errors)}`);
     const member = union.find((schema) => ((schema.properties as Record<string, Schema>).event.const ?? 'message') === event);
-    const content = (member?.properties as Record<string, Schema>).data;
-    if (content.contentMediaType === 'application/json') {
+    const content = (member?.properties as Record<string, Schema> | undefined)?.data;
+    if (content?.contentMediaType === 'application/json') {
       const validateData = ajv.compile({ $id: `data-${Math.random()}`, ...rewriteRefs(content.contentSchema as Schema) });
       if (!validateData(JSON.parse(data))) throw new Error(`${event} data ${data}: ${ajv.errorsText(validateData.errors)}`);
     }
@@ -261,12 +264,16 @@ describe.each(PLATFORMS)('OpenAPI documentation of @Sse routes (%s)', (platform)
 
   it('documents the hub gap notice, presence and heartbeat events of a hub route, and the error event everywhere', () => {
     const document = documentOf(running.app, '3.2.0');
-    const names = (component: string) =>
-      (document.components?.schemas?.[component] as { oneOf: Schema[] }).oneOf.map((schema) => schema.title);
+    const names = (component: string) => {
+      const union = document.components?.schemas?.[component] as { oneOf?: Schema[]; anyOf?: Schema[] };
+      return (union.oneOf ?? union.anyOf ?? []).map((schema) => schema.title);
+    };
     expect(names('RoomEvent')).toEqual(['message', 'join', 'error', 'sse-gap', 'ping']);
     expect(names('JobsController_progress_Event')).toEqual(['progress', 'done', 'error']);
     // A route without @SseEvents(): any event, as the spec's generic text/event-stream schema.
+    // anyOf there, not oneOf: the generic event matches an error frame too.
     expect(names('JobsController_legacy_Event')).toEqual(['event', 'error']);
+    expect(document.components?.schemas?.JobsController_legacy_Event).toHaveProperty('anyOf');
     expect(document.components?.schemas?.SseGapNotice).toBeDefined();
     expect(document.components?.schemas?.SseErrorData).toBeDefined();
     const description = operation(document, '/rooms/{room}/events', 'get').responses['200'].description as string;
@@ -300,8 +307,17 @@ describe.each(PLATFORMS)('OpenAPI documentation of @Sse routes (%s)', (platform)
 
     const checkAnswer = eventChecker(document, '/jobs/answer', 'post');
     const answer = await readEvents(running.url, '/jobs/answer', { body: { prompt: 'sky is blue' }, until: (e) => e.event === 'done' });
-    expect(answer.events.map((e) => e.data)).toEqual(['sky', 'is', 'blue', '{"tokens":3}']);
+    expect(answer.events.map((e) => e.data)).toEqual(['sky', 'is', 'blue', '["sky","is","blue"]', '{"tokens":3}']);
     answer.events.forEach(checkAnswer);
+    // [String]: an array of strings, not a reference to a "String" schema.
+    expect(() => checkAnswer({ event: 'words', data: '[1]', id: undefined })).toThrow(/must be string/);
+
+    // A route without @SseEvents(): its own events and an error frame both match what it documents.
+    const checkLegacy = eventChecker(document, '/jobs/legacy', 'get');
+    const legacy = await readEvents(running.url, '/jobs/legacy');
+    expect(legacy.events.map((e) => [e.event, e.data])).toEqual([['whatever', 'anything']]);
+    legacy.events.forEach(checkLegacy);
+    checkLegacy({ event: 'error', data: '{"status":500,"message":"Internal server error"}', id: undefined });
 
     const checkRoom = eventChecker(document, '/rooms/{room}/events', 'get');
     const hub = running.app.get(SseHub);

@@ -4,8 +4,8 @@
  * route and event name, whatever the source (generator, Observable, hub subscription). In
  * production nothing is checked. Real HTTP, both platforms.
  */
-import { Controller, Module } from '@nestjs/common';
-import { of } from 'rxjs';
+import { Controller, Module, type Type } from '@nestjs/common';
+import { isObservable, of } from 'rxjs';
 import {
   LastEventId,
   Sse,
@@ -76,7 +76,7 @@ function eventsModule() {
 
   @Module({ imports: [SseModule.forRoot({ heartbeat: false })], controllers: [EventsController] })
   class EventsModule {}
-  return EventsModule;
+  return { EventsModule, EventsController };
 }
 
 describe.each(PLATFORMS)('@SseEvents at run time (%s)', (platform) => {
@@ -85,14 +85,25 @@ describe.each(PLATFORMS)('@SseEvents at run time (%s)', (platform) => {
   const warnings = (): string[] => logs.lines.filter((line) => line.level === 'warn').map((line) => line.text);
   const previousEnv = process.env.NODE_ENV;
 
+  let controllerClass: Type<unknown>;
+
   beforeAll(async () => {
-    running = await startApp(platform, eventsModule(), { logger: logs });
+    const { EventsModule, EventsController } = eventsModule();
+    controllerClass = EventsController;
+    running = await startApp(platform, EventsModule, { logger: logs });
   });
   afterAll(async () => {
     process.env.NODE_ENV = previousEnv;
     await running.close();
   });
   beforeEach(() => logs.clear());
+
+  it('leaves a handler called without a request (a unit test, another handler) returning what it returns', () => {
+    const controller = running.app.get(controllerClass) as { declared(): unknown; observable(): unknown };
+    const generator = controller.declared();
+    expect(typeof (generator as AsyncGenerator)[Symbol.asyncIterator]).toBe('function');
+    expect(isObservable(controller.observable())).toBe(true);
+  });
 
   it('sends declared events as they are, and warns about nothing', async () => {
     const { events } = await readEvents(running.url, '/declared', { until: (e) => e.event === 'done' });
@@ -122,7 +133,7 @@ describe.each(PLATFORMS)('@SseEvents at run time (%s)', (platform) => {
     expect(warnings()).toEqual([expect.stringContaining('EventsController.observable sent event "tick"')]);
   });
 
-  it('checks a hub subscription: published events and presence, never the gap notice', async () => {
+  it('checks a hub subscription: published events (join published as an event), never the gap notice', async () => {
     const hub = running.app.get(SseHub);
     const room = hub.channel<ChatEvents>('room');
     // An id from before this hub existed: unknown, so the gap notice comes first.

@@ -42,13 +42,19 @@ export type SsePayloadOf<D> = D extends StringConstructor
     ? number
     : D extends BooleanConstructor
       ? boolean
-      : D extends readonly [Type<infer Item>]
-        ? Item[]
-        : D extends Type<infer Instance>
-          ? Instance
-          : D extends { readonly [payloadType]?: infer T }
-            ? T
-            : unknown;
+      : D extends readonly [StringConstructor]
+        ? string[]
+        : D extends readonly [NumberConstructor]
+          ? number[]
+          : D extends readonly [BooleanConstructor]
+            ? boolean[]
+            : D extends readonly [Type<infer Item>]
+              ? Item[]
+              : D extends Type<infer Instance>
+                ? Instance
+                : D extends { readonly [payloadType]?: infer T }
+                  ? T
+                  : unknown;
 
 /**
  * The event map of a declaration: `SseEventsOf<typeof jobEvents>` is

@@ -87,7 +87,8 @@ export class UndeclaredEventWarning {
     } catch {
       return; // A hostile value: the encoder reports it.
     }
-    if (name === undefined || declared.has(name) || this.warned.has(name)) return;
+    // At most 100 names remembered (and warned about) per route: event names made from data must not grow it for ever.
+    if (name === undefined || declared.has(name) || this.warned.has(name) || this.warned.size >= 100) return;
     this.warned.add(name);
     const known = [...declared].filter((event) => !LIBRARY_EVENTS.includes(event)).join(', ');
     logger.warn(

@@ -77,7 +77,7 @@ export function createSseDocument(
   }
   if (Object.keys(schemas).length > 0) {
     const components = (document.components ??= {});
-    components.schemas = { ...LIBRARY_SCHEMAS, ...components.schemas, ...schemas } as typeof components.schemas;
+    components.schemas = { ...structuredClone(LIBRARY_SCHEMAS), ...components.schemas, ...schemas } as typeof components.schemas;
   }
   return document;
 }

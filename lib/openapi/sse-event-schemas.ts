@@ -59,6 +59,11 @@ function payloadOf(declaration: SsePayloadDeclaration): Payload {
   if (declaration === String) return { schema: { type: 'string' }, json: false, label: 'text' };
   if (declaration === Number) return { schema: { type: 'number' }, json: true, label: 'number' };
   if (declaration === Boolean) return { schema: { type: 'boolean' }, json: true, label: 'boolean' };
+  const item: unknown = Array.isArray(declaration) ? declaration[0] : undefined;
+  if (item === String || item === Number || item === Boolean) {
+    const type = item === String ? 'string' : item === Number ? 'number' : 'boolean';
+    return { schema: { type: 'array', items: { type } }, json: true, label: `${type}[] (JSON)` };
+  }
   if (Array.isArray(declaration) && isClass(declaration[0])) {
     return {
       schema: { type: 'array', items: { $ref: getSchemaPath(declaration[0]) } },

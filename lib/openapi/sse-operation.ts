@@ -117,13 +117,16 @@ export function documentSseOperation(operation: Operation, route: SseRouteDoc, d
   if (doc.resumable) {
     const parameters = (operation.parameters ??= []);
     const present = parameters.some((p) => p.in === 'header' && String(p.name).toLowerCase() === 'last-event-id');
-    if (!present) parameters.push(LAST_EVENT_ID_PARAMETER);
+    // A copy per document: a caller that edits one document must not change the next.
+    if (!present) parameters.push(structuredClone(LAST_EVENT_ID_PARAMETER));
   }
   return {
     [doc.componentName]: {
       title: doc.componentName,
       description: `One event of ${route.controller}.${route.method}.`,
-      oneOf: doc.events.map((event) => event.schema),
+      // Declared events are told apart by their constant names; a route without a declaration has
+      // the spec's generic event, which every other event (`error`, a heartbeat) matches too.
+      [route.events ? 'oneOf' : 'anyOf']: doc.events.map((event) => event.schema),
     },
   };
 }
