@@ -31,17 +31,14 @@ function readArg(name: string): string | undefined {
 
 /** Objects of `after` absent from `before`, grouped by `type:name` (closures by their function name). */
 function newObjects(beforeFile: string, afterFile: string): Group[] {
-  const ids = (file: string) => {
-    const snap = JSON.parse(readFileSync(file, 'utf8')) as HeapSnapshotFile;
-    return snap;
-  };
-  const before = ids(beforeFile);
+  const load = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as HeapSnapshotFile;
+  const before = load(beforeFile);
   const fields = before.snapshot.meta.node_fields;
   const width = fields.length;
   const idAt = fields.indexOf('id');
   const known = new Set<number>();
   for (let i = idAt; i < before.nodes.length; i += width) known.add(before.nodes[i]!);
-  const after = ids(afterFile);
+  const after = load(afterFile);
   const types = after.snapshot.meta.node_types[0];
   const typeAt = fields.indexOf('type');
   const nameAt = fields.indexOf('name');

@@ -24,7 +24,7 @@ import { InMemoryHubStore } from './in-memory-hub-store.js';
 import { InProcessTransport } from './in-process-transport.js';
 import { PresenceRoster, presenceKeyOf, type SsePresenceBook, type SsePresenceEntry } from './presence.js';
 import { SseHubChannel } from './sse-hub-channel.js';
-import type { HubEvent, HubEventInput, SseHubStore } from './sse-hub-store.js';
+import type { HubEvent, HubEventInput, MaybePromise, SseHubStore } from './sse-hub-store.js';
 import type { SseHubTransport } from './sse-hub-transport.js';
 import { isPromise } from '../source/is-promise.js';
 
@@ -101,7 +101,7 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
     this.stopListening = this.transport.subscribe((event) => this.registry.dispatch(event));
     this.resumable = new ResumableStreams(
       {
-        record: (input) => this.record(input),
+        record: (input) => Promise.resolve(this.record(input)),
         follow: (channel, after) => this.follow({ channels: [channel], after, paced: true }),
         forget: (channel) => this.store.forget(channel),
         encodeBody: (value) => this.encodeBody(value),
@@ -122,12 +122,9 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
     try {
       this.assertOpen('publish');
       const list = normalizeChannels(channels, 'publish');
-      const input = { channels: list, body: this.encodeBody(value), value, meta: options.meta };
-      const appended = this.store.append(input);
-      if (isPromise(appended)) return appended.then((event) => this.send(event)).then((event) => event.id);
+      const recorded = this.record({ channels: list, body: this.encodeBody(value), value, meta: options.meta });
       // Store and transport in process: one settled promise per publish, nothing chained.
-      const sent = this.transport.publish(appended);
-      return isPromise(sent) ? sent.then(() => appended.id) : Promise.resolve(appended.id);
+      return isPromise(recorded) ? recorded.then((event) => event.id) : Promise.resolve(recorded.id);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -307,14 +304,15 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** Stores the event, then hands it to the transport; resolves once both took it. */
-  private record(input: HubEventInput): Promise<HubEvent> {
+  /** Stores the event, then hands it to the transport; settled at once when both did so synchronously. */
+  private record(input: HubEventInput): MaybePromise<HubEvent> {
     const appended = this.store.append(input);
     return isPromise(appended) ? appended.then((event) => this.send(event)) : this.send(appended);
   }
 
-  private send(event: HubEvent): Promise<HubEvent> {
+  private send(event: HubEvent): MaybePromise<HubEvent> {
     const sent = this.transport.publish(event);
-    return isPromise(sent) ? sent.then(() => event) : Promise.resolve(event);
+    return isPromise(sent) ? sent.then(() => event) : event;
   }
 
   /** Presence is news of the moment: sent to the channels' subscribers, never stored, without an id. */
